@@ -1,0 +1,31 @@
+using System.Collections.Generic;
+
+namespace Steering.Generation;
+
+/// <summary>How to continue prompts: how far, greedy or sampled, and when to stop.</summary>
+public sealed record GenerationOptions
+{
+    /// <summary>The most tokens to add to each prompt (default 20).</summary>
+    public int MaxNewTokens { get; init; } = 20;
+
+    /// <summary>Sample from the distribution (true) or always take the most likely token (false, the default).</summary>
+    public bool Sample { get; init; }
+
+    /// <summary>Sampling temperature (default 1): logits are divided by it before the softmax.</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary>When sampling, keep only the K most likely tokens.</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>When sampling, keep the fewest most likely tokens whose probability reaches P (nucleus sampling).</summary>
+    public double? TopP { get; init; }
+
+    /// <summary>The sampling seed: the same seed gives the same text. A fixed default (0) keeps runs reproducible.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Tokens that end a sequence (not included in its text); the model's end-of-text token when null.</summary>
+    public IReadOnlyList<int>? StopTokens { get; init; }
+
+    /// <summary>Greedy decoding of up to <paramref name="maxNewTokens"/> tokens.</summary>
+    public static GenerationOptions Greedy(int maxNewTokens) => new() { MaxNewTokens = maxNewTokens };
+}

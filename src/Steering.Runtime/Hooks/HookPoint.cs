@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Steering.Schema;
+using static TorchSharp.torch;
+
+namespace Steering.Hooks;
+
+/// <summary>
+/// A named point a model's forward pass goes through (TransformerLens's HookPoint). It keeps its own ordered list of
+/// hooks, installed and removed by <see cref="HookScope"/>s. With none installed, passing through costs one branch.
+/// </summary>
+public sealed class HookPoint
+{
+    private Installed[] _hooks = Array.Empty<Installed>();
+
+    internal HookPoint(HookPointInfo info, ModelDimensions dimensions)
+    {
+        Info = info;
+        Shape = info.ShapeIn(dimensions);
+        VectorShape = info.VectorShapeIn(dimensions);
+        var positionAxis = info.Dims.ToList().FindIndex(d => d is HookDims.Pos or HookDims.QueryPos);
+        PositionAxis = positionAxis < 0 ? 1 : positionAxis;
+    }
+
+    /// <summary>The canonical name, e.g. <c>blocks.5.resid_post</c>.</summary>
+    public string Name => Info.Name;
+
+    /// <summary>The point's description: name and shape in named dimensions.</summary>
+    public HookPointInfo Info { get; }
+
+    /// <summary>The activation's sizes; null where they vary (batch, positions).</summary>
+    public IReadOnlyList<int?> Shape { get; }
+
+    /// <summary>The shape of a vector that can be added at each position (empty when the point takes none).</summary>
+    public IReadOnlyList<int> VectorShape { get; }
+
+    /// <summary>True while at least one hook is installed. Models skip work nobody observes (e.g. materializing the attention pattern).</summary>
+    public bool IsHooked => _hooks.Length > 0;
+
+    /// <summary>The axis of the activation that runs over positions (query positions for an attention pattern).</summary>
+    internal int PositionAxis { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name} {Info.DimsText}";
+
+    /// <summary>Runs the installed hooks in installation order, each on the previous one's result.</summary>
+    internal Tensor Run(Tensor activation, ForwardPass pass)
+    {
+        var hooks = _hooks; // copy-on-write: a hook that disposes a scope mid-pass does not disturb this loop
+        if (hooks.Length == 0) return activation;
+        var context = new HookContext(this, pass);
+        foreach (var hook in hooks)
+        {
+            var replacement = hook.Function(activation, context);
+            if (replacement is null || ReferenceEquals(replacement, activation)) continue;
+            ThrowIfIncompatible(activation, replacement);
+            activation = replacement;
+        }
+        return activation;
+    }
+
+    internal void Install(HookFunction function, HookScope owner) =>
+        _hooks = _hooks.Append(new Installed(function, owner)).ToArray();
+
+    internal void RemoveAll(HookScope owner) =>
+        _hooks = _hooks.Where(h => !ReferenceEquals(h.Owner, owner)).ToArray();
+
+    private void ThrowIfIncompatible(Tensor activation, Tensor replacement)
+    {
+        if (!replacement.shape.SequenceEqual(activation.shape))
+            throw new SteeringException(
+                $"a hook on '{Name}' returned a tensor of shape [{string.Join(", ", replacement.shape)}]; " +
+                $"the activation is [{string.Join(", ", activation.shape)}] {Info.DimsText}");
+        if (replacement.dtype != activation.dtype || replacement.device != activation.device)
+            throw new SteeringException(
+                $"a hook on '{Name}' returned a {replacement.dtype} tensor on {replacement.device}; " +
+                $"the activation is {activation.dtype} on {activation.device}");
+    }
+
+    private sealed record Installed(HookFunction Function, HookScope Owner);
+}

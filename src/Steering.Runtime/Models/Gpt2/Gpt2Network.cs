@@ -1,0 +1,52 @@
+using System.Linq;
+using Steering.Generation;
+using Steering.Hooks;
+using Steering.Schema;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Steering.Models.Gpt2;
+
+/// <summary>
+/// GPT-2's module tree, parameters named as in Hugging Face's GPT2Model (<c>wte.weight</c>, <c>h.0.attn.c_attn.weight</c>,
+/// …, <c>ln_f.bias</c>); the LM head is the token embedding (tied).
+/// </summary>
+internal sealed class Gpt2Network : nn.Module
+{
+    private readonly Embedding _tokens;
+    private readonly Embedding _positions;
+    private readonly ModuleList<Gpt2Block> _blocks;
+    private readonly LayerNorm _finalNorm;
+    private readonly HookPoint _embed;
+    private readonly HookPoint _posEmbed;
+    private readonly HookPoint _lnFinal;
+
+    public Gpt2Network(Gpt2Config config, HookPointCollection hooks) : base(nameof(Gpt2Network))
+    {
+        _tokens = new Embedding(config.VocabSize, config.NEmbd);
+        _positions = new Embedding(config.NPositions, config.NEmbd);
+        _blocks = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.NLayer)
+            .Select(layer => new Gpt2Block(config, layer, new BlockHookPoints(hooks, layer))).ToArray());
+        _finalNorm = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
+        register_module("wte", _tokens);
+        register_module("wpe", _positions);
+        register_module("h", _blocks);
+        register_module("ln_f", _finalNorm);
+        _embed = hooks[HookSites.Embed];
+        _posEmbed = hooks[HookSites.PosEmbed];
+        _lnFinal = hooks[HookSites.LnFinal];
+    }
+
+    /// <summary>The token embedding, which is also the output projection.</summary>
+    public Parameter TokenEmbedding => _tokens.Weight;
+
+    public Tensor Forward(Tensor ids, ForwardPass pass, Tensor bias, KvCache? cache)
+    {
+        var residual = _embed.Run(_tokens.Forward(ids), pass) + _posEmbed.Run(_positions.Forward(pass.Positions), pass);
+        foreach (var block in _blocks)
+            residual = block.Forward(residual, pass, bias, cache);
+        var normalized = _lnFinal.Run(_finalNorm.forward(residual), pass);
+        return nn.functional.linear(normalized, _tokens.Weight);
+    }
+}
