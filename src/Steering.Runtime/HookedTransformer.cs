@@ -53,7 +53,7 @@ public abstract partial class HookedTransformer : IDisposable
     public int EndOfTextTokenId { get; }
 
     /// <summary>Notes from loading: checkpoint tensors the architecture does not use, and the like.</summary>
-    public IReadOnlyList<string> LoadWarnings { get; private protected init; } = Array.Empty<string>();
+    public IReadOnlyList<string> LoadWarnings { get; private protected set; } = Array.Empty<string>();
 
     /// <summary>The number of parameters (tied weights counted once).</summary>
     public abstract long ParameterCount { get; }

@@ -72,7 +72,7 @@ public sealed class HookPoint
             throw new SteeringException(
                 $"a hook on '{Name}' returned a tensor of shape [{string.Join(", ", replacement.shape)}]; " +
                 $"the activation is [{string.Join(", ", activation.shape)}] {Info.DimsText}");
-        if (replacement.dtype != activation.dtype || replacement.device != activation.device)
+        if (replacement.dtype != activation.dtype || replacement.device_type != activation.device_type || replacement.device_index != activation.device_index)
             throw new SteeringException(
                 $"a hook on '{Name}' returned a {replacement.dtype} tensor on {replacement.device}; " +
                 $"the activation is {activation.dtype} on {activation.device}");

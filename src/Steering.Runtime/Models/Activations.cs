@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Steering.Models;
@@ -11,9 +12,9 @@ internal static class Activations
     private static readonly Dictionary<string, Func<Tensor, Tensor>> ByName = new(StringComparer.Ordinal)
     {
         // gelu_new, gelu_fast and gelu_pytorch_tanh are the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
-        ["gelu_new"] = x => nn.functional.gelu(x, nn.functional.Approximate.tanh),
-        ["gelu_fast"] = x => nn.functional.gelu(x, nn.functional.Approximate.tanh),
-        ["gelu_pytorch_tanh"] = x => nn.functional.gelu(x, nn.functional.Approximate.tanh),
+        ["gelu_new"] = x => nn.functional.gelu(x, GELU.Approximate.tanh),
+        ["gelu_fast"] = x => nn.functional.gelu(x, GELU.Approximate.tanh),
+        ["gelu_pytorch_tanh"] = x => nn.functional.gelu(x, GELU.Approximate.tanh),
         ["gelu"] = x => nn.functional.gelu(x),
         ["relu"] = x => nn.functional.relu(x),
         ["silu"] = x => nn.functional.silu(x),

@@ -1,4 +1,4 @@
-using TorchSharp;
+using System.Linq;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -18,5 +18,9 @@ internal sealed class Embedding : nn.Module
 
     public Parameter Weight { get; }
 
-    public Tensor Forward(Tensor ids) => nn.functional.embedding(ids, Weight);
+    public Tensor Forward(Tensor ids)
+    {
+        var shape = ids.shape.Append(Weight.shape[1]).ToArray();
+        return Weight.index_select(0, ids.reshape(-1)).view(shape);
+    }
 }

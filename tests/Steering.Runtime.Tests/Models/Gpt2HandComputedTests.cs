@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Steering.Models.Gpt2;
-using Steering.Tests.Support;
 using static TorchSharp.torch;
 
 namespace Steering.Tests.Models;

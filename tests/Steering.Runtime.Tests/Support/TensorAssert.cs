@@ -1,4 +1,3 @@
-using System.Linq;
 using static TorchSharp.torch;
 
 namespace Steering.Tests.Support;
@@ -16,7 +15,7 @@ public static class TensorAssert
     public static void Equal(Tensor expected, Tensor actual)
     {
         Assert.Equal(expected.shape, actual.shape);
-        Assert.True(expected.equal(actual).item<bool>(), "tensors differ");
+        Assert.True(expected.allclose(actual, rtol: 0, atol: 0), "tensors differ");
     }
 
     public static long[] Longs(Tensor t) => t.cpu().to(ScalarType.Int64).data<long>().ToArray();

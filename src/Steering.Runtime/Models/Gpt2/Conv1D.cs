@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -26,6 +25,6 @@ internal sealed class Conv1D : nn.Module
     {
         var shape = x.shape;
         shape[^1] = _weight.shape[1];
-        return addmm(_bias, x.reshape(-1, x.shape[^1]), _weight).view(shape);
+        return _bias.addmm(x.reshape(-1, x.shape[^1]), _weight).view(shape);
     }
 }

@@ -1,8 +1,6 @@
 using System;
 using Steering.Generation;
 using Steering.Hooks;
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Steering.Models.Gpt2;

@@ -1,6 +1,5 @@
 using Steering.Generation;
 using Steering.Hooks;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using System;
 using Steering.Hooks;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Steering.Models.Gpt2;

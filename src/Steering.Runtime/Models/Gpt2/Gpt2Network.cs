@@ -2,7 +2,6 @@ using System.Linq;
 using Steering.Generation;
 using Steering.Hooks;
 using Steering.Schema;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
