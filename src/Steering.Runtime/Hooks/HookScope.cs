@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using static TorchSharp.torch;
 
 namespace Steering.Hooks;
 
@@ -17,6 +18,7 @@ public sealed class HookScope : IDisposable
 {
     private readonly HookPointCollection _points;
     private readonly List<HookPoint> _hooked = new();
+    private readonly List<IDisposable> _owned = new();
 
     internal HookScope(HookPointCollection points) => _points = points;
 
@@ -49,6 +51,27 @@ public sealed class HookScope : IDisposable
     }
 
     /// <summary>
+    /// Adds <paramref name="coefficient"/> × <paramref name="vector"/> at <paramref name="hookName"/>, at every real
+    /// position or where <paramref name="positions"/> selects (see <see cref="Vectors.ActivationEdits.Add"/>).
+    /// </summary>
+    /// <exception cref="SteeringException">The vector does not fit the point (shape, dtype, NaN).</exception>
+    public HookScope AddVector(string hookName, Tensor vector, double coefficient = 1.0, Func<HookContext, Tensor>? positions = null)
+    {
+        var point = _points[hookName];
+        var owned = Own(Vectors.ActivationEdits.Check(point, vector, "vector"));
+        return Add(point, Vectors.ActivationEdits.AddOwned(owned, point, coefficient, positions));
+    }
+
+    /// <summary>Projects <paramref name="direction"/> out of the activation at <paramref name="hookName"/> at every position.</summary>
+    /// <exception cref="SteeringException">The direction does not fit the point, or is zero.</exception>
+    public HookScope Ablate(string hookName, Tensor direction)
+    {
+        var point = _points[hookName];
+        var owned = Own(Vectors.ActivationEdits.Check(point, direction, "direction"));
+        return Add(point, Vectors.ActivationEdits.AblateOwned(owned, point));
+    }
+
+    /// <summary>
     /// Records the activations at <paramref name="hookNames"/> each time the model passes them, into a new cache
     /// that outlives this scope (dispose the cache to free its tensors).
     /// </summary>
@@ -70,5 +93,14 @@ public sealed class HookScope : IDisposable
         foreach (var point in _hooked.Distinct())
             point.RemoveAll(this);
         _hooked.Clear();
+        foreach (var resource in _owned) resource.Dispose();
+        _owned.Clear();
+    }
+
+    private Tensor Own(Tensor tensor)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        _owned.Add(tensor);
+        return tensor;
     }
 }
