@@ -41,6 +41,31 @@ public sealed class SteeringVector : IDisposable
         return new SteeringVector(values.detach().to(ScalarType.Float32).cpu().clone().DetachFromDisposeScope(), hookName);
     }
 
+    /// <summary>
+    /// The difference of the activations at <paramref name="hookName"/> between two prompts, at each prompt's last token
+    /// (the prompts may tokenize to different lengths; the last token has read all the others) — the reference's
+    /// "Love" − "Hate" vector.
+    /// </summary>
+    /// <exception cref="SteeringException">The hook point is unknown or not per-position.</exception>
+    public static SteeringVector FromContrast(HookedTransformer model, string hookName, string positive, string negative)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var point = model.Hooks[hookName];
+        if (point.VectorShape.Count == 0)
+            throw new SteeringException($"'{point.Name}' {point.Info.DimsText} is not per-position; a steering vector cannot be made there");
+        using var scope = NewDisposeScope();
+        Tensor LastActivation(string prompt)
+        {
+            var (logits, cache) = model.RunWithCache(prompt, point.Name);
+            using (cache)
+            {
+                logits.Dispose();
+                return cache[point.Name][0, -1].clone();
+            }
+        }
+        return FromTensor(LastActivation(positive) - LastActivation(negative), point.Name);
+    }
+
     /// <summary>Reads a vector file: a safetensors file with exactly one tensor.</summary>
     /// <exception cref="SteeringException">The file is unreadable, holds no or several tensors, or the tensor is not a finite float vector.</exception>
     public static SteeringVector Load(string path)
