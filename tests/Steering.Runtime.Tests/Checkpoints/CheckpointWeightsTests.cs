@@ -130,7 +130,7 @@ public sealed class CheckpointWeightsTests : IDisposable
 
         var missing = Path.Combine(_temp.Path, "nowhere");
         error = Assert.Throws<CheckpointException>(() => CheckpointWeights.Open(missing));
-        Assert.Contains("does not exist", error.Message);
+        Assert.Contains("no such folder", error.Message);
     }
 
     public static TheoryData<string, string> BadIndexes() => new()
