@@ -168,7 +168,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         var tensor = empty(entry.ShapeArray(), storedType, CPU);
         try
         {
-            TensorMemory.CopyInto(tensor, source, entry.ByteLength);
+            TensorMemory.CopyInto(tensor, (nint)source);
             if ((dtype is null || dtype == storedType) && (device is null || device.type == DeviceType.CPU))
             {
                 return tensor;
