@@ -115,9 +115,10 @@ public sealed unsafe class SafetensorsFile : IDisposable
             view?.Dispose();
             mapping?.Dispose();
             stream.Dispose();
-            if (e is IOException or UnauthorizedAccessException)
+            // Not seekable (a pipe or device) or unreadable mid-way: still a problem with this input, reported as such.
+            if (e is IOException or UnauthorizedAccessException or NotSupportedException)
             {
-                throw new CheckpointException(path, $"cannot map the file ({e.Message})", e);
+                throw new CheckpointException(path, $"cannot read the file ({e.Message})", e);
             }
             throw;
         }
