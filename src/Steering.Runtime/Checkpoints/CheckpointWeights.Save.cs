@@ -27,7 +27,8 @@ public sealed partial class CheckpointWeights
     /// </param>
     /// <remarks>
     /// Each file is replaced atomically. Weights an earlier save left in the other layout (a single file or old shards)
-    /// are deleted afterwards, so that <see cref="Open"/> cannot pick up stale tensors.
+    /// are deleted afterwards, so that <see cref="Open"/> cannot pick up stale tensors. On Windows a file that is open
+    /// (memory-mapped by a <see cref="CheckpointWeights"/> or <see cref="SafetensorsFile"/>) cannot be replaced: dispose it first.
     /// </remarks>
     /// <exception cref="ArgumentException">Duplicate or reserved names, a null tensor, or a type safetensors cannot store.</exception>
     /// <exception cref="IOException">A file cannot be written.</exception>
@@ -39,18 +40,16 @@ public sealed partial class CheckpointWeights
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardBytes);
 
         var planned = SafetensorsWriter.Plan(tensors, storeAs);
-        var shards = Pack(planned, storeAs, maxShardBytes);
-        var fileMetadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
-        {
-            fileMetadata[key] = value;
-        }
+        var shards = Pack(planned, maxShardBytes);
+        var fileMetadata = metadata is null
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : new Dictionary<string, string>(metadata, StringComparer.Ordinal);
         fileMetadata.TryAdd("format", "pt");
 
         Directory.CreateDirectory(folder);
         if (shards.Count == 1)
         {
-            SafetensorsWriter.Write(Path.Combine(folder, HuggingFaceLayout.SingleFile), Pairs(shards[0]), fileMetadata, storeAs);
+            SafetensorsWriter.WritePlanned(Path.Combine(folder, HuggingFaceLayout.SingleFile), shards[0], fileMetadata);
             DeleteStale(folder, keep: []);
             return;
         }
@@ -61,12 +60,12 @@ public sealed partial class CheckpointWeights
         for (var i = 0; i < shards.Count; i++)
         {
             var shardName = HuggingFaceLayout.ShardFile(i + 1, shards.Count);
-            SafetensorsWriter.Write(Path.Combine(folder, shardName), Pairs(shards[i]), fileMetadata, storeAs);
+            SafetensorsWriter.WritePlanned(Path.Combine(folder, shardName), shards[i], fileMetadata);
             shardNames.Add(shardName);
             foreach (var tensor in shards[i])
             {
                 weightMap.Add(tensor.Name, shardName);
-                totalSize += SafetensorsWriter.StoredByteLength(tensor.Tensor, storeAs);
+                totalSize += tensor.ByteLength;
             }
         }
 
@@ -90,13 +89,13 @@ public sealed partial class CheckpointWeights
     }
 
     private static List<List<SafetensorsWriter.PlannedTensor>> Pack(
-        List<SafetensorsWriter.PlannedTensor> planned, ScalarType? storeAs, long maxShardBytes)
+        List<SafetensorsWriter.PlannedTensor> planned, long maxShardBytes)
     {
         var shards = new List<List<SafetensorsWriter.PlannedTensor>> { new() };
         long current = 0;
         foreach (var tensor in planned)
         {
-            var size = SafetensorsWriter.StoredByteLength(tensor.Tensor, storeAs);
+            var size = tensor.ByteLength;
             if (shards[^1].Count > 0 && size > maxShardBytes - current)
             {
                 shards.Add([]);
@@ -107,9 +106,6 @@ public sealed partial class CheckpointWeights
         }
         return shards;
     }
-
-    private static IEnumerable<KeyValuePair<string, Tensor>> Pairs(List<SafetensorsWriter.PlannedTensor> shard) =>
-        shard.Select(t => new KeyValuePair<string, Tensor>(t.Name, t.Tensor));
 
     /// <summary>Deletes weights of the layout not just written: the single file or index when sharded, shards not in <paramref name="keep"/>.</summary>
     private static void DeleteStale(string folder, HashSet<string> keep)

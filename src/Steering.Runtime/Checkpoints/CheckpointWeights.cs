@@ -41,7 +41,7 @@ public sealed partial class CheckpointWeights : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Directory.Exists(folder))
         {
-            throw new CheckpointException(folder, "the model folder does not exist");
+            throw new CheckpointException(folder, $"no such folder; expected a Hugging Face model folder holding {HuggingFaceLayout.SingleFile} or {HuggingFaceLayout.IndexFile}");
         }
 
         var single = Path.Combine(folder, HuggingFaceLayout.SingleFile);
@@ -49,7 +49,7 @@ public sealed partial class CheckpointWeights : IDisposable
         {
             var file = SafetensorsFile.Open(single);
             var byName = file.Entries.ToDictionary(e => e.Name, _ => file, StringComparer.Ordinal);
-            return new CheckpointWeights(folder, single, [file], byName, file.Entries.Select(e => e.Name).ToArray());
+            return new CheckpointWeights(folder, single, [file], byName, file.Entries.Select(e => e.Name).ToList().AsReadOnly());
         }
 
         var index = Path.Combine(folder, HuggingFaceLayout.IndexFile);
@@ -127,7 +127,7 @@ public sealed partial class CheckpointWeights : IDisposable
                 }
                 byName.Add(name, shard);
             }
-            return new CheckpointWeights(folder, index, [.. shards.Values], byName, weightMap.Select(p => p.Key).ToArray());
+            return new CheckpointWeights(folder, index, [.. shards.Values], byName, weightMap.Select(p => p.Key).ToList().AsReadOnly());
         }
         catch
         {

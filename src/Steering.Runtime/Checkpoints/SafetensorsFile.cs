@@ -115,9 +115,10 @@ public sealed unsafe class SafetensorsFile : IDisposable
             view?.Dispose();
             mapping?.Dispose();
             stream.Dispose();
-            if (e is IOException or UnauthorizedAccessException)
+            // Not seekable (a pipe or device) or unreadable mid-way: still a problem with this input, reported as such.
+            if (e is IOException or UnauthorizedAccessException or NotSupportedException)
             {
-                throw new CheckpointException(path, $"cannot map the file ({e.Message})", e);
+                throw new CheckpointException(path, $"cannot read the file ({e.Message})", e);
             }
             throw;
         }
@@ -168,7 +169,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         var tensor = empty(entry.ShapeArray(), storedType, CPU);
         try
         {
-            TensorMemory.CopyInto(tensor, source, entry.ByteLength);
+            TensorMemory.CopyInto(tensor, (nint)source);
             if ((dtype is null || dtype == storedType) && (device is null || device.type == DeviceType.CPU))
             {
                 return tensor;

@@ -22,8 +22,9 @@ internal sealed class SafetensorsHeader
 
     private SafetensorsHeader(List<SafetensorsEntry> entries, Dictionary<string, string> metadata)
     {
-        Entries = entries;
-        Metadata = metadata;
+        // Read-only wrappers: the lists reach callers through SafetensorsFile and must not be castable back and edited.
+        Entries = entries.AsReadOnly();
+        Metadata = metadata.AsReadOnly();
     }
 
     public IReadOnlyList<SafetensorsEntry> Entries { get; }

@@ -37,7 +37,12 @@ public static class SafetensorsWriter
         ArgumentNullException.ThrowIfNull(tensors);
         SafetensorsFile.EnsureLittleEndianHost();
 
-        var planned = Plan(tensors, storeAs);
+        WritePlanned(path, Plan(tensors, storeAs), metadata);
+    }
+
+    /// <summary>Writes tensors already checked and sorted by <see cref="Plan"/>.</summary>
+    internal static void WritePlanned(string path, List<PlannedTensor> planned, IReadOnlyDictionary<string, string>? metadata)
+    {
         var header = BuildHeader(planned, metadata);
 
         AtomicFile.Write(path, stream =>
@@ -54,13 +59,6 @@ public static class SafetensorsWriter
                 TensorMemory.CopyOut(stored, stream.Write);
             }
         });
-    }
-
-    /// <summary>The bytes <paramref name="tensor"/> takes in a file once stored with <paramref name="storeAs"/>.</summary>
-    internal static long StoredByteLength(Tensor tensor, ScalarType? storeAs)
-    {
-        var dtype = StoredDType(string.Empty, tensor, storeAs);
-        return checked(tensor.NumberOfElements * dtype.ElementSize());
     }
 
     internal static List<PlannedTensor> Plan(IEnumerable<KeyValuePair<string, Tensor>> tensors, ScalarType? storeAs)
@@ -87,20 +85,15 @@ public static class SafetensorsWriter
             {
                 throw new ArgumentException($"Two tensors are named '{name}'.", nameof(tensors));
             }
-            var dtype = StoredDType(name, tensor, storeAs);
-            dtype.TryGetScalarType(out var scalarType);
-            planned.Add(new PlannedTensor(name, tensor, dtype, scalarType));
+            var type = storeAs is { } floating && tensor.is_floating_point() ? floating : tensor.dtype;
+            if (!SafetensorsDTypeExtensions.TryFromScalarType(type, out var dtype))
+            {
+                throw new ArgumentException($"Tensor '{name}' has type {type}, which safetensors cannot store.", nameof(tensors));
+            }
+            planned.Add(new PlannedTensor(name, tensor, dtype, type, checked(tensor.NumberOfElements * dtype.ElementSize())));
         }
         planned.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return planned;
-    }
-
-    private static SafetensorsDType StoredDType(string name, Tensor tensor, ScalarType? storeAs)
-    {
-        var type = storeAs is { } target && tensor.is_floating_point() ? target : tensor.dtype;
-        return SafetensorsDTypeExtensions.TryFromScalarType(type, out var dtype)
-            ? dtype
-            : throw new ArgumentException($"Tensor '{name}' has type {type}, which safetensors cannot store.", nameof(tensor));
     }
 
     private static byte[] BuildHeader(List<PlannedTensor> tensors, IReadOnlyDictionary<string, string>? metadata)
@@ -123,7 +116,6 @@ public static class SafetensorsWriter
             long offset = 0;
             foreach (var tensor in tensors)
             {
-                var byteLength = checked(tensor.Tensor.NumberOfElements * tensor.DType.ElementSize());
                 json.WriteStartObject(tensor.Name);
                 json.WriteString("dtype", tensor.DType.ToHeaderName());
                 json.WriteStartArray("shape");
@@ -134,10 +126,10 @@ public static class SafetensorsWriter
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                json.WriteNumberValue(offset + byteLength);
+                json.WriteNumberValue(offset + tensor.ByteLength);
                 json.WriteEndArray();
                 json.WriteEndObject();
-                offset = checked(offset + byteLength);
+                offset = checked(offset + tensor.ByteLength);
             }
             json.WriteEndObject();
         }
@@ -151,5 +143,6 @@ public static class SafetensorsWriter
         return buffer.ToArray();
     }
 
-    internal sealed record PlannedTensor(string Name, Tensor Tensor, SafetensorsDType DType, ScalarType ScalarType);
+    /// <summary>A tensor checked and typed for writing: <paramref name="ByteLength"/> is its size in the file.</summary>
+    internal sealed record PlannedTensor(string Name, Tensor Tensor, SafetensorsDType DType, ScalarType ScalarType, long ByteLength);
 }

@@ -8,50 +8,50 @@ namespace Steering.Checkpoints;
 /// </summary>
 /// <remarks>
 /// TorchSharp exposes storage only as <see cref="Tensor.bytes"/>, a <see cref="Span{T}"/> limited to
-/// <see cref="int.MaxValue"/> bytes; tensors past that (a 2 GB embedding is common) go through 1-D views of up to
-/// <see cref="ChunkBytes"/> each.
+/// <see cref="int.MaxValue"/> bytes; larger tensors (a 2 GB embedding matrix is common) go through 1-D views of at
+/// most <see cref="DefaultChunkBytes"/> each.
 /// </remarks>
 internal static class TensorMemory
 {
-    private const long ChunkBytes = 1L << 30;
-
-    /// <summary>Fills the contiguous CPU tensor <paramref name="destination"/> from <paramref name="source"/>, which holds exactly its bytes.</summary>
-    public static unsafe void CopyInto(Tensor destination, byte* source, long byteLength)
-    {
-        var address = (nint)source;
-        ForEachChunk(destination, byteLength, (chunk, offset) => new ReadOnlySpan<byte>((byte*)(address + (nint)offset), chunk.Length).CopyTo(chunk));
-    }
-
-    /// <summary>Passes the bytes of the contiguous CPU tensor <paramref name="source"/> to <paramref name="write"/>, in order.</summary>
-    public static void CopyOut(Tensor source, ReadOnlySpanAction write)
-    {
-        ForEachChunk(source, source.NumberOfElements * source.ElementSize, (chunk, _) => write(chunk));
-    }
+    public const long DefaultChunkBytes = 1L << 30;
 
     /// <summary>Receives one chunk of a tensor's bytes.</summary>
     public delegate void ReadOnlySpanAction(ReadOnlySpan<byte> chunk);
 
     private delegate void ChunkAction(Span<byte> chunk, long offset);
 
-    private static void ForEachChunk(Tensor tensor, long byteLength, ChunkAction action)
+    /// <summary>
+    /// Fills the contiguous CPU tensor <paramref name="destination"/> from the native memory at <paramref name="source"/>,
+    /// which must hold at least as many bytes as the tensor.
+    /// </summary>
+    public static unsafe void CopyInto(Tensor destination, nint source, long chunkBytes = DefaultChunkBytes) =>
+        ForEachChunk(destination, chunkBytes,
+            (chunk, offset) => new ReadOnlySpan<byte>((byte*)(source + (nint)offset), chunk.Length).CopyTo(chunk));
+
+    /// <summary>Passes the bytes of the contiguous CPU tensor <paramref name="source"/> to <paramref name="write"/>, in order.</summary>
+    public static void CopyOut(Tensor source, ReadOnlySpanAction write, long chunkBytes = DefaultChunkBytes) =>
+        ForEachChunk(source, chunkBytes, (chunk, _) => write(chunk));
+
+    private static void ForEachChunk(Tensor tensor, long chunkBytes, ChunkAction action)
     {
-        if (byteLength == 0)
+        var elementSize = tensor.ElementSize;
+        var elements = tensor.NumberOfElements;
+        if (elements == 0)
         {
             // An empty tensor may have no storage at all: asking for its data pointer is not safe.
             return;
         }
-        if (byteLength <= ChunkBytes)
+        if (elements * elementSize <= chunkBytes)
         {
             action(tensor.bytes, 0);
             return;
         }
 
-        var elementSize = tensor.ElementSize;
-        var chunkElements = ChunkBytes / elementSize;
+        var chunkElements = Math.Max(1, chunkBytes / elementSize);
         using var flat = tensor.reshape(-1);
-        for (long start = 0; start < flat.shape[0]; start += chunkElements)
+        for (long start = 0; start < elements; start += chunkElements)
         {
-            using var part = flat.narrow(0, start, Math.Min(chunkElements, flat.shape[0] - start));
+            using var part = flat.narrow(0, start, Math.Min(chunkElements, elements - start));
             action(part.bytes, start * elementSize);
         }
     }
