@@ -1,0 +1,46 @@
+using System.IO;
+using Steering.Checkpoints;
+using Steering.Tests.Support;
+using Steering.Tokenization;
+
+namespace Steering.Tests.Tokenization;
+
+public sealed class TextTokenizerTests
+{
+    [Theory]
+    [InlineData("I think dogs are", new[] { 40, 892, 6844, 389 })]
+    [InlineData(" dog", new[] { 3290 })]
+    [InlineData("Love", new[] { 18565 })]
+    [InlineData("Hate", new[] { 39, 378 })]
+    [InlineData(" Love", new[] { 5896 })]
+    [InlineData(" Hate", new[] { 28334 })]
+    public void The_shipped_gpt2_tokenizer_gives_the_published_ids(string text, int[] ids)
+    {
+        Assert.Equal(ids, TextTokenizer.Gpt2.Encode(text));
+        Assert.Equal(text, TextTokenizer.Gpt2.Decode(ids));
+    }
+
+    [Fact]
+    public void Vocab_and_merges_files_are_a_byte_level_bpe()
+    {
+        using var folder = new TempFolder();
+        // "Ġ" is how GPT-2's byte-level alphabet writes a space. "ab ab" pre-tokenizes to "ab" and " ab"; the merges
+        // a+b → ab and Ġ+ab → Ġab make them one token each.
+        File.WriteAllText(folder.File("vocab.json"), "{\"a\": 0, \"b\": 1, \"Ġ\": 2, \"ab\": 3, \"Ġab\": 4, \"<|endoftext|>\": 5}");
+        File.WriteAllText(folder.File("merges.txt"), "#version: 0.2\na b\nĠ ab\n");
+        var tokenizer = TextTokenizer.ForFolder(folder.Path);
+        Assert.Equal(new[] { 3, 4 }, tokenizer.Encode("ab ab"));
+        Assert.Equal(new[] { 0, 4, 1 }, tokenizer.Encode("a abb"));
+        Assert.Equal("ab ab", tokenizer.Decode(new[] { 3, 4 }));
+        Assert.Contains("vocab.json", tokenizer.Source);
+    }
+
+    [Fact]
+    public void A_folder_without_tokenizer_files_uses_the_shipped_gpt2_tokenizer_and_half_a_pair_is_an_error()
+    {
+        using var folder = new TempFolder();
+        Assert.Same(TextTokenizer.Gpt2, TextTokenizer.ForFolder(folder.Path));
+        File.WriteAllText(folder.File("vocab.json"), "{}");
+        Assert.Contains("not merges.txt", Assert.Throws<CheckpointException>(() => TextTokenizer.ForFolder(folder.Path)).Message);
+    }
+}
