@@ -1,9 +1,10 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using System;
 using Steering.Checkpoints;
+using Steering.Tests.Support;
 using static TorchSharp.torch;
 
 namespace Steering.Tests.Checkpoints;

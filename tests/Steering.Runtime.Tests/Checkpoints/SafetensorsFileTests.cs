@@ -1,5 +1,6 @@
 using System.Linq;
 using Steering.Checkpoints;
+using Steering.Tests.Support;
 using TorchSharp;
 using static Steering.Tests.Checkpoints.SafetensorsBytes;
 using static TorchSharp.torch;

@@ -1,13 +1,14 @@
-using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using System.Threading;
+using System;
 using CsCheck;
 using Steering.Checkpoints;
+using Steering.Tests.Support;
 using static TorchSharp.torch;
 
 namespace Steering.Tests.Checkpoints;

@@ -2,6 +2,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Steering.Checkpoints;
+using Steering.Tests.Support;
 using static Steering.Tests.Checkpoints.SafetensorsBytes;
 using static TorchSharp.torch;
 

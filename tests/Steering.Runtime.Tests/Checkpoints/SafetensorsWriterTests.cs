@@ -1,10 +1,11 @@
-using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System;
 using Steering.Checkpoints;
+using Steering.Tests.Support;
 using static TorchSharp.torch;
 
 namespace Steering.Tests.Checkpoints;

@@ -77,13 +77,7 @@ public sealed class Gpt2InvariantTests : IClassFixture<TinyGpt2Folder>
     {
         using var scope = NewDisposeScope();
         var v = randn(_model.Dimensions.DModel, generator: new Generator(7));
-        var input = _model.TokenTensor(Prompt);
-        Tensor AddingAt(string name)
-        {
-            using var hook = _model.Hook(name, (x, _) => x + v);
-            return _model.Forward(input);
-        }
-        TensorAssert.Close(AddingAt("blocks.1.attn_out"), AddingAt("blocks.1.resid_mid"), 1e-5);
+        TensorAssert.Close(ForwardAdding("blocks.1.attn_out", v), ForwardAdding("blocks.1.resid_mid", v), 1e-5);
     }
 
     [Fact]
@@ -91,14 +85,15 @@ public sealed class Gpt2InvariantTests : IClassFixture<TinyGpt2Folder>
     {
         using var scope = NewDisposeScope();
         var v = randn(_model.Dimensions.DModel, generator: new Generator(8));
-        var input = _model.TokenTensor(Prompt);
-        Tensor AddingAt(string name)
-        {
-            using var hook = _model.Hook(name, (x, _) => x + v);
-            return _model.Forward(input);
-        }
-        TensorAssert.Equal(AddingAt("blocks.0.resid_post"), AddingAt("blocks.1.resid_pre"));
-        Assert.False(AddingAt("blocks.0.resid_post").allclose(_model.Forward(input)), "the edit must change the output");
+        TensorAssert.Equal(ForwardAdding("blocks.0.resid_post", v), ForwardAdding("blocks.1.resid_pre", v));
+        Assert.False(ForwardAdding("blocks.0.resid_post", v).allclose(_model.Forward(_model.TokenTensor(Prompt))), "the edit must change the output");
+    }
+
+    /// <summary>The logits of the prompt with <paramref name="v"/> added at every position of <paramref name="hookName"/>.</summary>
+    private Tensor ForwardAdding(string hookName, Tensor v)
+    {
+        using var hook = _model.Hook(hookName, (x, _) => x + v);
+        return _model.Forward(_model.TokenTensor(Prompt));
     }
 
     [Fact]

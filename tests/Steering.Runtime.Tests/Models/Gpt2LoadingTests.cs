@@ -18,7 +18,7 @@ public sealed class Gpt2LoadingTests
     [InlineData(ScalarType.BFloat16, 1e-1)]
     public void Half_precision_checkpoints_load_into_float32(ScalarType storeAs, double tolerance)
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         using var scope = NewDisposeScope();
         using var original = TinyGpt2.Create();
         original.Save(folder.Path, storeAs);
@@ -30,7 +30,7 @@ public sealed class Gpt2LoadingTests
     [Fact]
     public void The_hub_layout_without_prefix_sharded_and_with_old_buffers_loads_the_same()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         using var scope = NewDisposeScope();
         using var original = TinyGpt2.Create();
         // As the hub's gpt2 files are: names without "transformer.", the causal-mask buffers, and here in 3 shards.
@@ -52,7 +52,7 @@ public sealed class Gpt2LoadingTests
     [Fact]
     public void A_missing_folder_or_config_is_named()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         var noFolder = Assert.Throws<CheckpointException>(() => HookedTransformer.Load(folder.File("nope")));
         Assert.Contains("no such model folder", noFolder.Message);
         var noConfig = Assert.Throws<CheckpointException>(() => HookedTransformer.Load(folder.Path));
@@ -70,7 +70,7 @@ public sealed class Gpt2LoadingTests
     [InlineData("{ \"model_type\": \"gpt2\", \"activation_function\": \"mish\" }", "\"mish\" is not supported")]
     public void A_malformed_config_is_one_clear_error(string json, string expected)
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         File.WriteAllText(folder.File("config.json"), json);
         var error = Assert.Throws<CheckpointException>(() => HookedTransformer.Load(folder.Path));
         Assert.Contains(expected, error.Message);
@@ -80,7 +80,7 @@ public sealed class Gpt2LoadingTests
     [Fact]
     public void Missing_weights_and_missing_tensors_are_named()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         using var scope = NewDisposeScope();
         using var original = TinyGpt2.Create();
         File.WriteAllText(folder.File("config.json"), original.Config.ToJson());
@@ -97,7 +97,7 @@ public sealed class Gpt2LoadingTests
     [Fact]
     public void A_tensor_of_the_wrong_shape_is_named()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         using var scope = NewDisposeScope();
         using var original = TinyGpt2.Create();
         var tensors = original.NamedParameters().Select(p => new KeyValuePair<string, Tensor>(p.Name,
@@ -111,7 +111,7 @@ public sealed class Gpt2LoadingTests
     [Fact]
     public void A_truncated_weights_file_is_a_clear_error()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         TinyGpt2.Write(folder.Path);
         var weights = folder.File("model.safetensors");
         var bytes = File.ReadAllBytes(weights);
@@ -123,7 +123,7 @@ public sealed class Gpt2LoadingTests
     [Fact]
     public void The_schema_comes_from_config_json_alone()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         File.WriteAllText(folder.File("config.json"), new Gpt2Config { NLayer = 3, NEmbd = 48, NHead = 6, NInner = 96 }.ToJson());
         var schema = HookedTransformer.ReadSchema(folder.Path, "tiny");
         Assert.Equal(3, schema.Dimensions.NLayers);

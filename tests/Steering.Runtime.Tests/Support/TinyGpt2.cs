@@ -32,7 +32,7 @@ public static class TinyGpt2
 /// <summary>One tiny checkpoint folder shared by a test class.</summary>
 public sealed class TinyGpt2Folder : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public TinyGpt2Folder() => Config = TinyGpt2.Write(_folder.Path);
 

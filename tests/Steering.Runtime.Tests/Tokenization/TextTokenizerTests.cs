@@ -23,7 +23,7 @@ public sealed class TextTokenizerTests
     [Fact]
     public void Vocab_and_merges_files_are_a_byte_level_bpe()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         // "Ġ" is how GPT-2's byte-level alphabet writes a space. "ab ab" pre-tokenizes to "ab" and " ab"; the merges
         // a+b → ab and Ġ+ab → Ġab make them one token each.
         File.WriteAllText(folder.File("vocab.json"), "{\"a\": 0, \"b\": 1, \"Ġ\": 2, \"ab\": 3, \"Ġab\": 4, \"<|endoftext|>\": 5}");
@@ -38,7 +38,7 @@ public sealed class TextTokenizerTests
     [Fact]
     public void A_folder_without_tokenizer_files_uses_the_shipped_gpt2_tokenizer_and_half_a_pair_is_an_error()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         Assert.Same(TextTokenizer.Gpt2, TextTokenizer.ForFolder(folder.Path));
         File.WriteAllText(folder.File("vocab.json"), "{}");
         Assert.Contains("not merges.txt", Assert.Throws<CheckpointException>(() => TextTokenizer.ForFolder(folder.Path)).Message);

@@ -27,7 +27,7 @@ public sealed class SteeringVectorTests
     [Fact]
     public void A_vector_file_round_trips_with_its_hook_point()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         using var scope = NewDisposeScope();
         using (var vector = SteeringVector.FromTensor(arange(4, ScalarType.Float32), "blocks.0.resid_post"))
             vector.Save(folder.File("v.safetensors"));
@@ -39,7 +39,7 @@ public sealed class SteeringVectorTests
     [Fact]
     public void Bad_vector_files_name_the_file_and_the_problem()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDirectory();
         using var scope = NewDisposeScope();
         void Write(string name, params (string Name, Tensor Tensor)[] tensors) =>
             SafetensorsWriter.Write(folder.File(name), System.Linq.Enumerable.Select(tensors, t => new KeyValuePair<string, Tensor>(t.Name, t.Tensor)));

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace Steering.Tests.Checkpoints;
+namespace Steering.Tests.Support;
 
 /// <summary>A fresh folder under the system temp directory, deleted with everything in it on dispose.</summary>
 public sealed class TempDirectory : IDisposable
