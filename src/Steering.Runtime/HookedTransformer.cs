@@ -126,11 +126,11 @@ public abstract partial class HookedTransformer : IDisposable
     public KvCache CreateCache() => new(Dimensions.NLayers);
 
     /// <summary>Installs one hook in a new scope; dispose the scope to remove it.</summary>
-    public HookScope Hook(string hookName, HookFunction hook) => Hooks.CreateScope().Add(hookName, hook);
+    public HookScope Hook([HookName] string hookName, HookFunction hook) => Hooks.CreateScope().Add(hookName, hook);
 
     /// <summary>Runs <paramref name="text"/> once, recording the activations at <paramref name="hookNames"/>.</summary>
     /// <returns>The logits and the cache (the caller disposes both).</returns>
-    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, params string[] hookNames)
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, [HookName] params string[] hookNames)
     {
         using var scope = Hooks.CreateScope();
         var cache = scope.Cache(hookNames);

@@ -23,7 +23,7 @@ public sealed class ActivationCache : IDisposable
 
     /// <summary>The activation recorded at <paramref name="hookName"/> (canonical name or alias).</summary>
     /// <exception cref="SteeringException">Nothing was recorded there (the message says what was).</exception>
-    public Tensor this[string hookName]
+    public Tensor this[[HookName] string hookName]
     {
         get
         {
@@ -37,7 +37,7 @@ public sealed class ActivationCache : IDisposable
     }
 
     /// <summary>True when an activation was recorded at <paramref name="hookName"/>.</summary>
-    public bool Contains(string hookName) =>
+    public bool Contains([HookName] string hookName) =>
         _points.TryGet(hookName, out var point) && _activations.ContainsKey(point.Name);
 
     /// <summary>Frees every recorded tensor.</summary>

@@ -25,7 +25,7 @@ public sealed class HookPointCollection : IReadOnlyList<HookPoint>
 
     /// <summary>The hook point named <paramref name="name"/>.</summary>
     /// <exception cref="UnknownHookPointException">The model has no such point; the message says the closest names.</exception>
-    public HookPoint this[string name] =>
+    public HookPoint this[[HookName] string name] =>
         TryGet(name, out var point) ? point : throw Unknown(name);
 
     /// <inheritdoc/>
@@ -35,7 +35,7 @@ public sealed class HookPointCollection : IReadOnlyList<HookPoint>
     public int Count => _points.Length;
 
     /// <summary>Finds a hook point by canonical name or alias.</summary>
-    public bool TryGet(string name, out HookPoint point) =>
+    public bool TryGet([HookName] string name, out HookPoint point) =>
         _byName.TryGetValue(HookNames.Canonicalize(name), out point!);
 
     /// <summary>A new, empty scope: hooks added to it stay installed until it is disposed.</summary>

@@ -32,7 +32,15 @@ public sealed class HookScope : IDisposable
     /// <returns>This scope, to chain more hooks.</returns>
     /// <exception cref="UnknownHookPointException">The model has no such hook point.</exception>
     /// <exception cref="ObjectDisposedException">The scope was disposed.</exception>
-    public HookScope Add(string hookName, HookFunction hook) => Add(_points[hookName], hook);
+    public HookScope Add([HookName] string hookName, HookFunction hook) => Add(_points[hookName], hook);
+
+    /// <summary>Installs <paramref name="hook"/> at a typed hook point (as the source generator emits them).</summary>
+    /// <returns>This scope, to chain more hooks.</returns>
+    public HookScope Add(HookPointRef point, HookFunction hook)
+    {
+        ArgumentNullException.ThrowIfNull(point);
+        return Add(point.Name, hook);
+    }
 
     /// <summary>Installs <paramref name="hook"/> at <paramref name="point"/>.</summary>
     /// <returns>This scope, to chain more hooks.</returns>
@@ -55,7 +63,7 @@ public sealed class HookScope : IDisposable
     /// position or where <paramref name="positions"/> selects (see <see cref="Vectors.ActivationEdits.Add"/>).
     /// </summary>
     /// <exception cref="SteeringException">The vector does not fit the point (shape, dtype, NaN).</exception>
-    public HookScope AddVector(string hookName, Tensor vector, double coefficient = 1.0, Func<HookContext, Tensor>? positions = null)
+    public HookScope AddVector([HookName] string hookName, Tensor vector, double coefficient = 1.0, Func<HookContext, Tensor>? positions = null)
     {
         var point = _points[hookName];
         var owned = Own(Vectors.ActivationEdits.Check(point, vector, "vector"));
@@ -64,7 +72,7 @@ public sealed class HookScope : IDisposable
 
     /// <summary>Projects <paramref name="direction"/> out of the activation at <paramref name="hookName"/> at every position.</summary>
     /// <exception cref="SteeringException">The direction does not fit the point, or is zero.</exception>
-    public HookScope Ablate(string hookName, Tensor direction)
+    public HookScope Ablate([HookName] string hookName, Tensor direction)
     {
         var point = _points[hookName];
         var owned = Own(Vectors.ActivationEdits.Check(point, direction, "direction"));
@@ -75,7 +83,7 @@ public sealed class HookScope : IDisposable
     /// Records the activations at <paramref name="hookNames"/> each time the model passes them, into a new cache
     /// that outlives this scope (dispose the cache to free its tensors).
     /// </summary>
-    public ActivationCache Cache(params string[] hookNames)
+    public ActivationCache Cache([HookName] params string[] hookNames)
     {
         ArgumentNullException.ThrowIfNull(hookNames);
         var points = hookNames.Select(name => _points[name]).ToList(); // every name checked before anything is installed

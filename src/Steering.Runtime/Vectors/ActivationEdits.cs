@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using Steering.Hooks;
 using static TorchSharp.torch;
@@ -59,16 +60,23 @@ public static class ActivationEdits
     internal static Tensor Check(HookPoint point, Tensor vector, string what)
     {
         ArgumentNullException.ThrowIfNull(point);
+        return Check(point.Name, point.VectorShape, point.Info.DimsText, vector, what);
+    }
+
+    /// <summary>Checks a vector for the point <paramref name="pointName"/>, whose vectors have <paramref name="shape"/>.</summary>
+    /// <exception cref="SteeringException">Wrong shape, not floating point, NaN or infinity, or a point that takes no vector.</exception>
+    internal static Tensor Check(string pointName, IReadOnlyList<int> shape, string dimsText, Tensor vector, string what)
+    {
         ArgumentNullException.ThrowIfNull(vector);
-        if (point.VectorShape.Count == 0)
-            throw new SteeringException($"'{point.Name}' {point.Info.DimsText} is not per-position; a {what} cannot be applied there");
-        if (!vector.shape.SequenceEqual(point.VectorShape.Select(s => (long)s)))
+        if (shape.Count == 0)
+            throw new SteeringException($"'{pointName}' {dimsText} is not per-position; a {what} cannot be applied there");
+        if (!vector.shape.SequenceEqual(shape.Select(s => (long)s)))
             throw new SteeringException(
-                $"the {what} for '{point.Name}' has shape [{string.Join(", ", vector.shape)}]; the point needs [{string.Join(", ", point.VectorShape)}] ({string.Join(", ", point.Info.VectorDims)})");
+                $"the {what} for '{pointName}' has shape [{string.Join(", ", vector.shape)}]; the point needs [{string.Join(", ", shape)}]");
         if (!vector.is_floating_point())
-            throw new SteeringException($"the {what} for '{point.Name}' is {vector.dtype}; it must be floating point");
+            throw new SteeringException($"the {what} for '{pointName}' is {vector.dtype}; it must be floating point");
         if (!vector.isfinite().all().item<bool>())
-            throw new SteeringException($"the {what} for '{point.Name}' holds NaN or infinity");
+            throw new SteeringException($"the {what} for '{pointName}' holds NaN or infinity");
         return vector.detach().to(ScalarType.Float32).clone().DetachFromDisposeScope();
     }
 }

@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using System.Text;
 using Steering.Checkpoints;
+using Steering.Schema;
 using static TorchSharp.torch;
 
 namespace Steering.Vectors;
@@ -47,23 +50,13 @@ public sealed class SteeringVector : IDisposable
     /// "Love" − "Hate" vector.
     /// </summary>
     /// <exception cref="SteeringException">The hook point is unknown or not per-position.</exception>
-    public static SteeringVector FromContrast(HookedTransformer model, string hookName, string positive, string negative)
+    public static SteeringVector FromContrast(HookedTransformer model, [HookName] string hookName, string positive, string negative)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var point = model.Hooks[hookName];
-        if (point.VectorShape.Count == 0)
-            throw new SteeringException($"'{point.Name}' {point.Info.DimsText} is not per-position; a steering vector cannot be made there");
-        using var scope = NewDisposeScope();
-        Tensor LastActivation(string prompt)
-        {
-            var (logits, cache) = model.RunWithCache(prompt, point.Name);
-            using (cache)
-            {
-                logits.Dispose();
-                return cache[point.Name][0, -1].clone();
-            }
-        }
-        return FromTensor(LastActivation(positive) - LastActivation(negative), point.Name);
+        var name = model.Hooks[hookName].Name;
+        var vectors = ContrastVectors.Compute(model, new[] { name }, new[] { (positive, negative) });
+        using var values = vectors[name];
+        return FromTensor(values, name);
     }
 
     /// <summary>Reads a vector file: a safetensors file with exactly one tensor.</summary>
@@ -86,12 +79,19 @@ public sealed class SteeringVector : IDisposable
         return new SteeringVector(values.DetachFromDisposeScope(), hook);
     }
 
-    /// <summary>Writes the vector as a one-tensor safetensors file (atomically), recording its hook point.</summary>
+    /// <summary>
+    /// Writes the vector as a one-tensor safetensors file (atomically), recording its hook point, and — when the hook
+    /// point is known — the sidecar <c>FILE.json</c> that lets the compiler check a <c>[SteerAt(Vector = ...)]</c> site.
+    /// </summary>
     public void Save(string path)
     {
         var metadata = new Dictionary<string, string>();
         if (HookName is not null) metadata[HookMetadataKey] = HookName;
         SafetensorsWriter.Write(path, new[] { new KeyValuePair<string, Tensor>(TensorName, Values) }, metadata);
+        if (HookName is null) return;
+        var shape = Values.shape.Select(s => (int)s).ToArray();
+        File.WriteAllText(VectorSidecar.PathFor(path),
+            VectorSidecar.Write(null, new[] { new KeyValuePair<string, IReadOnlyList<int>>(HookName, shape) }), new UTF8Encoding(false));
     }
 
     /// <summary>Frees the tensor.</summary>

@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Steering.Checkpoints;
+using Steering.Hooks;
+using Steering.Schema;
+using Steering.Vectors;
+using static TorchSharp.torch;
+
+namespace Steering;
+
+/// <summary>
+/// The runtime half of a <see cref="SteerAtAttribute"/> class: one vector per site, checked against the site's shape
+/// when set, applied together by <see cref="Apply"/>, saved and loaded as one safetensors file (a tensor per hook
+/// name) with its sidecar. Generated classes derive from it and add typed properties and factories.
+/// </summary>
+public abstract class SteeringVectorSet : IDisposable
+{
+    private const string SchemaMetadataKey = "steering.schema";
+    private readonly Tensor?[] _vectors;
+    private bool _disposed;
+
+    /// <summary>Creates an empty set for <paramref name="sites"/>, checked against <paramref name="schema"/>.</summary>
+    protected SteeringVectorSet(SchemaIdentity schema, params HookPointRef[] sites)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        Schema = schema;
+        Sites = sites;
+        _vectors = new Tensor?[sites.Length];
+    }
+
+    /// <summary>The schema the class was generated from.</summary>
+    public SchemaIdentity Schema { get; }
+
+    /// <summary>The hook points this set steers, in declaration order.</summary>
+    public IReadOnlyList<HookPointRef> Sites { get; }
+
+    /// <summary>
+    /// Installs every site's vector, times <paramref name="coefficient"/>, at every real position (or where
+    /// <paramref name="positions"/> selects), in one scope. Dispose the scope to remove them.
+    /// </summary>
+    /// <exception cref="SteeringException">The model is not the schema's, or a site has no vector yet.</exception>
+    public HookScope Apply(HookedTransformer model, double coefficient = 1.0, Func<HookContext, Tensor>? positions = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Schema.Check(model);
+        var missing = Sites.Where((_, i) => _vectors[i] is null).Select(s => s.Name).ToList();
+        if (missing.Count > 0)
+            throw new SteeringException($"{GetType().Name} has no vector for {string.Join(", ", missing)} yet (set it, build it or load it)");
+        var scope = model.Hooks.CreateScope();
+        try
+        {
+            for (var i = 0; i < Sites.Count; i++)
+                scope.AddVector(Sites[i].Name, _vectors[i]!, coefficient, positions);
+            return scope;
+        }
+        catch
+        {
+            scope.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Saves the vectors as one safetensors file (a tensor per hook name) and its sidecar.</summary>
+    /// <exception cref="SteeringException">A site has no vector.</exception>
+    public void Save(string path)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var tensors = Sites.Select((site, i) => new KeyValuePair<string, Tensor>(site.Name,
+            _vectors[i] ?? throw new SteeringException($"{GetType().Name} has no vector for {site.Name} to save"))).ToList();
+        SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { [SchemaMetadataKey] = Schema.Name });
+        File.WriteAllText(VectorSidecar.PathFor(path),
+            VectorSidecar.Write(Schema.Name, Sites.Select(s => new KeyValuePair<string, IReadOnlyList<int>>(s.Name, s.VectorShape))),
+            new UTF8Encoding(false));
+    }
+
+    /// <summary>Frees the vectors.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var vector in _vectors) vector?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The vector of site <paramref name="site"/>, or null while unset.</summary>
+    protected Tensor? GetVector(int site)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _vectors[site];
+    }
+
+    /// <summary>Sets site <paramref name="site"/>'s vector to a checked float copy of <paramref name="value"/> (null clears it).</summary>
+    /// <exception cref="SteeringException">The shape is not the site's, or the values are not finite floats.</exception>
+    protected void SetVector(int site, Tensor? value)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var point = Sites[site];
+        var copy = value is null ? null : ActivationEdits.Check(point.Name, point.VectorShape, point.ToString(), value, "vector");
+        _vectors[site]?.Dispose();
+        _vectors[site] = copy;
+    }
+
+    /// <summary>Sets every site's vector from contrastive prompt pairs (see <see cref="ContrastVectors"/>).</summary>
+    protected void SetFromContrast(HookedTransformer model, IReadOnlyList<(string Positive, string Negative)> pairs)
+    {
+        Schema.Check(model);
+        var vectors = ContrastVectors.Compute(model, Sites.Select(s => s.Name).ToList(), pairs);
+        try
+        {
+            for (var i = 0; i < Sites.Count; i++) SetVector(i, vectors[Sites[i].Name]);
+        }
+        finally
+        {
+            foreach (var vector in vectors.Values) vector.Dispose();
+        }
+    }
+
+    /// <summary>Sets every site's vector from a file written by <see cref="Save"/> (or a one-tensor file for a one-site set).</summary>
+    /// <exception cref="CheckpointException">The file is unreadable, or lacks a site's tensor.</exception>
+    protected void SetFromFile(string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        using var scope = NewDisposeScope();
+        for (var i = 0; i < Sites.Count; i++)
+        {
+            var name = file.Contains(Sites[i].Name) ? Sites[i].Name
+                : Sites.Count == 1 && file.Entries.Count == 1 ? file.Entries[0].Name
+                : throw new CheckpointException(path, $"has no tensor '{Sites[i].Name}' (it has {string.Join(", ", file.Entries.Select(e => e.Name))})");
+            try
+            {
+                SetVector(i, file.Load(name, ScalarType.Float32));
+            }
+            catch (SteeringException e) when (e is not CheckpointException)
+            {
+                throw new CheckpointException(path, e.Message, e);
+            }
+        }
+    }
+}
