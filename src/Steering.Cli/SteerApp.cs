@@ -52,6 +52,7 @@ internal static class SteerApp
             config.SetApplicationVersion(typeof(SteerApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0");
             config.ConfigureConsole(terminal.Console);
             config.PropagateExceptions();
+            config.Settings.StrictParsing = true; // an unknown option is an error, not a silently ignored argument
             config.Settings.Registrar.RegisterInstance(terminal);
 
             config.AddCommand<InfoCommand>("info")

@@ -31,10 +31,11 @@ internal sealed class InfoCommand(Terminal terminal) : Command<ModelSettings>
         foreach (var warning in model.LoadWarnings) terminal.Line("  " + Terminal.OneLine(warning));
         Field("hook_points", model.Hooks.Count);
         var width = model.Hooks.Max(p => p.Name.Length);
+        var dimsWidth = model.Hooks.Max(p => p.Info.DimsText.Length);
         foreach (var point in model.Hooks)
         {
             var sizes = string.Join(", ", point.Shape.Select(s => s?.ToString(CultureInfo.InvariantCulture) ?? "*"));
-            terminal.Line($"  {point.Name.PadRight(width)}  {point.Info.DimsText}  [{sizes}]");
+            terminal.Line($"  {point.Name.PadRight(width)}  {point.Info.DimsText.PadRight(dimsWidth)}  [{sizes}]");
         }
         return 0;
     }
