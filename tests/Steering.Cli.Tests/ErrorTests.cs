@@ -67,6 +67,14 @@ public sealed class ErrorTests(TinyModelFixture tiny)
     }
 
     [Fact]
+    public void An_output_file_in_a_missing_folder_fails_before_the_model_loads()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "steering-tests", "no-such-folder", "t.safetensors");
+        Assert.Contains("does not exist", Steer.Fails("trace", tiny.ModelDir, "--prompt", "Hi", "--hooks", "all", "--out", output));
+        Assert.Contains("does not exist", Steer.Fails("schema", tiny.ModelDir, "--out", output));
+    }
+
+    [Fact]
     public void Verbose_adds_the_stack_trace()
     {
         var run = Steer.Run("info", Path.Combine(Path.GetTempPath(), "steering-tests", "no-such-model"), "--verbose");

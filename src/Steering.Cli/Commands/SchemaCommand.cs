@@ -27,6 +27,7 @@ internal sealed class SchemaCommand(Terminal terminal) : Command<SchemaCommand.S
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Out is not null) OutputFile.Check(settings.Out);
         var json = ModelSchemaWriter.Write(HookedTransformer.ReadSchema(settings.ModelDir, settings.Name));
         if (settings.Out is null)
         {

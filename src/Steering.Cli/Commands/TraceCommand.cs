@@ -40,6 +40,7 @@ internal sealed class TraceCommand(Terminal terminal) : Command<TraceCommand.Set
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        OutputFile.Check(settings.Out);
         using var model = settings.LoadModel(settings.ModelDir, terminal);
         var names = HookNamesIn(model, settings.Hooks);
         var prompts = settings.Tokenize(model);

@@ -41,6 +41,7 @@ internal sealed class VectorCommand(Terminal terminal) : Command<VectorCommand.S
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        OutputFile.Check(settings.Out);
         using var model = settings.LoadModel(settings.ModelDir, terminal);
         using var vector = terminal.Status("Computing the vector",
             () => SteeringVector.FromContrast(model, settings.Hook, settings.Positive, settings.Negative));
