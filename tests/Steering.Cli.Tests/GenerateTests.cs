@@ -35,6 +35,16 @@ public sealed class GenerateTests(TinyModelFixture tiny)
         Assert.Contains(model.Tokenizer.Decode(First) + expected[0].Text, run.Out);
     }
 
+    [Theory]
+    [InlineData("float16", ScalarType.Float16)]
+    [InlineData("bfloat16", ScalarType.BFloat16)]
+    public void Lower_precision_generates_what_the_library_generates_in_that_precision(string name, ScalarType dtype)
+    {
+        var run = Steer.Ok("generate", tiny.ModelDir, "--ids", "464,3290,389", "--dtype", name, "--print-ids", "-n", "4");
+        using var model = HookedTransformer.Load(tiny.ModelDir, new ModelLoadOptions { DType = dtype });
+        Assert.Equal(Direct(model, First, GenerationOptions.Greedy(4)), PrintedIds(run).Single());
+    }
+
     [Fact]
     public void A_text_prompt_is_printed_with_its_continuation()
     {
