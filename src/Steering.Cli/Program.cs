@@ -1,4 +1,3 @@
-using System;
-using static TorchSharp.torch;
+using Steering.Cli;
 
-Console.WriteLine(ones(2, 3).sum().item<float>());
+return SteerApp.Run(args);

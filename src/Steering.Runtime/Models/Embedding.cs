@@ -12,11 +12,14 @@ internal sealed class Embedding : nn.Module
 {
     public Embedding(long count, long width) : base(nameof(Embedding))
     {
-        Weight = new Parameter(empty(count, width));
-        register_parameter("weight", Weight);
+        register_parameter("weight", new Parameter(empty(count, width)));
     }
 
-    public Parameter Weight { get; }
+    /// <summary>
+    /// Looked up by name on each use, not kept in a field: Module.to(dtype) replaces the registered parameters, and a
+    /// field would go on holding the disposed originals (which broke loading in float16/bfloat16).
+    /// </summary>
+    public Parameter Weight => get_parameter("weight")!;
 
     public Tensor Forward(Tensor ids)
     {

@@ -9,22 +9,24 @@ namespace Steering.Models.Gpt2;
 /// </summary>
 internal sealed class Conv1D : nn.Module
 {
-    private readonly Parameter _weight;
-    private readonly Parameter _bias;
-
     public Conv1D(long inFeatures, long outFeatures) : base(nameof(Conv1D))
     {
-        _weight = new Parameter(empty(inFeatures, outFeatures));
-        _bias = new Parameter(zeros(outFeatures));
-        register_parameter("weight", _weight);
-        register_parameter("bias", _bias);
+        register_parameter("weight", new Parameter(empty(inFeatures, outFeatures)));
+        register_parameter("bias", new Parameter(zeros(outFeatures)));
     }
+
+    // Looked up by name on each use, not kept in fields: Module.to(dtype) replaces the registered parameters, and
+    // fields would go on holding the disposed originals (which broke loading in float16/bfloat16).
+    private Parameter Weight => get_parameter("weight")!;
+
+    private Parameter Bias => get_parameter("bias")!;
 
     /// <summary>x·W + b over the last dimension.</summary>
     public Tensor Forward(Tensor x)
     {
         var shape = x.shape;
-        shape[^1] = _weight.shape[1];
-        return _bias.addmm(x.reshape(-1, x.shape[^1]), _weight).view(shape);
+        var weight = Weight;
+        shape[^1] = weight.shape[1];
+        return Bias.addmm(x.reshape(-1, x.shape[^1]), weight).view(shape);
     }
 }

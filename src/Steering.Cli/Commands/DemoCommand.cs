@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Steering.Generation;
+using Steering.Models.Gpt2;
+using Steering.Schema;
+using Steering.Vectors;
+using static TorchSharp.torch;
+
+namespace Steering.Cli.Commands;
+
+/// <summary>
+/// <c>steer demo [MODEL_DIR]</c>: the README's first command. Builds Love − Hate at a middle layer and shows
+/// "I think dogs are" continued with coefficient 0, +c and −c.
+/// </summary>
+internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Settings>
+{
+    /// <summary>The demo model's place in the repository.</summary>
+    public const string DemoModelPath = "examples/models/tiny-sentiment";
+
+    /// <summary>The prompt the demo continues.</summary>
+    public const string Prompt = "I think dogs are";
+
+    internal sealed class Settings : LoadSettings
+    {
+        [CommandArgument(0, "[MODEL_DIR]")]
+        [Description("A model folder; by default the repository's " + DemoModelPath + ", or an untrained random GPT-2 when that is absent.")]
+        public string? ModelDir { get; set; }
+
+        [CommandOption("-c|--coefficient <C>")]
+        [Description("How strongly to steer: the completions use 0, +C and -C.")]
+        [DefaultValue(5.0)]
+        public double Coefficient { get; set; } = 5.0;
+
+        [CommandOption("--hook <NAME>")]
+        [Description("Where to steer (the middle block's resid_pre by default).")]
+        public string? Hook { get; set; }
+
+        [CommandOption("-n|--max-new-tokens <N>")]
+        [Description("The most tokens each completion adds.")]
+        [DefaultValue(20)]
+        public int MaxNewTokens { get; set; } = 20;
+
+        public override ValidationResult Validate()
+        {
+            if (!double.IsFinite(Coefficient)) return ValidationResult.Error($"--coefficient {Coefficient} is not a finite number");
+            if (MaxNewTokens < 0) return ValidationResult.Error($"--max-new-tokens is {MaxNewTokens}; it cannot be negative");
+            return base.Validate();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var folder = settings.ModelDir ?? FindDemoModel();
+        string? temporary = null;
+        if (folder is null)
+        {
+            temporary = Path.Combine(Path.GetTempPath(), "steer-demo-" + Guid.NewGuid().ToString("N"));
+            folder = Path.Combine(temporary, "gpt2-random-4x64");
+            terminal.Line($"note: {DemoModelPath} was not found, so the demo uses an UNTRAINED random GPT-2 " +
+                          "(4 layers x 64 wide, GPT-2 vocabulary, seed 0): its text is noise; only the mechanics are real.");
+            terminal.Status("Writing a random GPT-2 checkpoint", () => WriteRandomModel(folder));
+        }
+        try
+        {
+            Run(folder, settings);
+        }
+        finally
+        {
+            if (temporary is not null) TryDelete(temporary);
+        }
+        return 0;
+    }
+
+    private void Run(string folder, Settings settings)
+    {
+        using var model = settings.LoadModel(folder, terminal);
+        var hook = settings.Hook ?? HookNames.Block(model.Dimensions.NLayers / 2, "resid_pre");
+        using var vector = terminal.Status("Computing Love - Hate", () => SteeringVector.FromContrast(model, hook, "Love", "Hate"));
+        var norm = vector.Values.to(ScalarType.Float64).norm().item<double>();
+        terminal.Line($"model: {model.Schema.Name} ({model.Schema.Architecture}, {model.Dimensions.NLayers} layers, d_model {model.Dimensions.DModel})");
+        terminal.Line(string.Create(CultureInfo.InvariantCulture, $"vector: Love - Hate at {vector.HookName}, norm {norm:G4}"));
+
+        var prompt = new IReadOnlyList<int>[] { model.Tokenizer.Encode(Prompt) };
+        var options = GenerationOptions.Greedy(settings.MaxNewTokens);
+        var c = settings.Coefficient;
+        var rows = new List<(string Coefficient, string Text)>();
+        terminal.Status("Generating", () =>
+        {
+            foreach (var coefficient in new[] { 0.0, c, -c })
+            {
+                using var scope = model.Hooks.CreateScope();
+                if (coefficient != 0) scope.AddVector(vector.HookName!, vector.Values, coefficient);
+                var text = model.Generate(prompt, options)[0].Text;
+                rows.Add((coefficient.ToString("+0.###;-0.###;0", CultureInfo.InvariantCulture), Prompt + text));
+            }
+            return rows;
+        });
+
+        if (terminal.Interactive)
+        {
+            var table = new Table().AddColumn("coefficient").AddColumn("greedy completion");
+            foreach (var (coefficient, text) in rows) table.AddRow(Markup.Escape(coefficient), Markup.Escape(Shown(text)));
+            terminal.Console.Write(table);
+            return;
+        }
+        foreach (var (coefficient, text) in rows)
+            terminal.Line($"{coefficient,6}: {Shown(text)}");
+    }
+
+    /// <summary>The completion on one line: line breaks and tabs shown as escapes.</summary>
+    private static string Shown(string text) =>
+        text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
+
+    /// <summary>The demo model folder, looked for in the repository above the current directory and above the tool.</summary>
+    private static string? FindDemoModel()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (!File.Exists(Path.Combine(dir.FullName, "Dsl.sln"))) continue;
+                var candidate = Path.Combine(dir.FullName, DemoModelPath);
+                if (Directory.Exists(candidate)) return candidate;
+                break;
+            }
+        }
+        return null;
+    }
+
+    private static bool WriteRandomModel(string folder)
+    {
+        var config = new Gpt2Config { VocabSize = 50257, NPositions = 128, NEmbd = 64, NLayer = 4, NHead = 4, NInner = 256 };
+        using var model = Gpt2Model.CreateRandom(config, seed: 0);
+        model.Save(folder);
+        return true;
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try { Directory.Delete(folder, recursive: true); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

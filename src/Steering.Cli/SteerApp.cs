@@ -1,0 +1,91 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Steering.Cli.Commands;
+
+namespace Steering.Cli;
+
+/// <summary>The <c>steer</c> command line: commands, and one error-reporting policy for all of them.</summary>
+internal static class SteerApp
+{
+    /// <summary>Runs on the process's console: spinners and streaming when stdout is a terminal.</summary>
+    public static int Run(string[] args)
+    {
+        var interactive = !System.Console.IsOutputRedirected;
+        var terminal = new Terminal(System.Console.Out, System.Console.Error, interactive, interactive ? AnsiConsole.Console : null);
+        return Run(args, terminal);
+    }
+
+    /// <summary>Runs with output captured in writers (tests): plain, non-interactive output.</summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+        Run(args, new Terminal(stdout, stderr, interactive: false));
+
+    /// <summary>
+    /// Runs a command. Bad input (a <see cref="SteeringException"/>, a parse error, a missing file) prints one line
+    /// <c>error: …</c> to stderr and returns 1; <c>--verbose</c> adds the stack trace. Nothing escapes as a crash.
+    /// </summary>
+    public static int Run(string[] args, Terminal terminal)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(terminal);
+        var verbose = args.Contains("--verbose", StringComparer.Ordinal);
+        try
+        {
+            return Create(terminal).Run(args);
+        }
+        catch (Exception e)
+        {
+            Report(e, verbose, terminal.Error);
+            return 1;
+        }
+    }
+
+    private static CommandApp Create(Terminal terminal)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("steer");
+            config.SetApplicationVersion(typeof(SteerApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0");
+            config.ConfigureConsole(terminal.Console);
+            config.PropagateExceptions();
+            config.Settings.StrictParsing = true; // an unknown option is an error, not a silently ignored argument
+            config.Settings.Registrar.RegisterInstance(terminal);
+
+            config.AddCommand<InfoCommand>("info")
+                .WithDescription("Show a model's architecture, sizes, placement, parameter count and hook points.")
+                .WithExample("info", "models/gpt2");
+            config.AddCommand<GenerateCommand>("generate")
+                .WithDescription("Continue prompts, greedily or by sampling, optionally steered with --add / --ablate.")
+                .WithExample("generate", "models/gpt2", "--prompt", "\"I think dogs are\"", "--max-new-tokens", "20")
+                .WithExample("generate", "models/gpt2", "--prompt", "\"I think dogs are\"", "--add", "blocks.6.resid_pre=love.safetensors*5");
+            config.AddCommand<TraceCommand>("trace")
+                .WithDescription("Run one forward pass and save the activations at hook points, and the logits, to a safetensors file.")
+                .WithExample("trace", "models/gpt2", "--prompt", "\"Hello there\"", "--hooks", "blocks.0.resid_post,blocks.1.attn.hook_z", "--out", "trace.safetensors");
+            config.AddCommand<SchemaCommand>("schema")
+                .WithDescription("Write a model's hook-point schema (JSON) from its config.json, for the source generator.")
+                .WithExample("schema", "models/gpt2", "--out", "gpt2.schema.json");
+            config.AddCommand<VectorCommand>("vector")
+                .WithDescription("Make a steering vector: the activation difference of two prompts at a hook point.")
+                .WithExample("vector", "models/gpt2", "--hook", "blocks.6.resid_pre", "--positive", "\"Love\"", "--negative", "\"Hate\"", "--out", "love.safetensors");
+            config.AddCommand<DemoCommand>("demo")
+                .WithDescription("Steer \"I think dogs are\" with a Love - Hate vector and show the completions side by side.")
+                .WithExample("demo");
+        });
+        return app;
+    }
+
+    private static void Report(Exception e, bool verbose, TextWriter error)
+    {
+        var expected = e is SteeringException or CommandAppException or ArgumentException or IOException
+            or UnauthorizedAccessException or FormatException or OperationCanceledException;
+        var message = Terminal.OneLine(e.Message);
+        error.WriteLine(expected || verbose
+            ? $"error: {message}"
+            : $"error: {e.GetType().Name}: {message} (unexpected: please report it; --verbose shows the stack trace)");
+        if (verbose) error.WriteLine(e.ToString());
+    }
+}
