@@ -9,7 +9,7 @@ namespace Steering.Cli.Tests;
 public sealed class TinyModelFixture : IDisposable
 {
     private readonly TinyGpt2Folder _model = new();
-    private readonly TempFolder _files = new();
+    private readonly TempDirectory _files = new();
 
     public string ModelDir => _model.Path;
 
