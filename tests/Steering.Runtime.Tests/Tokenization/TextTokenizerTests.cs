@@ -21,6 +21,20 @@ public sealed class TextTokenizerTests
     }
 
     [Fact]
+    public void The_gpt2_files_written_for_a_saved_model_tokenize_exactly_as_gpt2()
+    {
+        using var folder = new TempDirectory();
+        TextTokenizer.Gpt2.SaveTo(folder.Path);
+        var files = TextTokenizer.ForFolder(folder.Path);
+        Assert.Contains("vocab.json", files.Source);
+        Assert.Equal(new[] { 40, 892, 6844, 389 }, files.Encode("I think dogs are"));
+        Assert.Equal(new[] { 39, 378 }, files.Encode("Hate"));
+        foreach (var text in new[] { " Love", "naïve café — “quotes” 🙂 1234567 tab\tnewline\n  spaces", "<|endoftext|>" })
+            Assert.Equal(TextTokenizer.Gpt2.Encode(text), files.Encode(text));
+        Assert.Equal(50001, File.ReadAllLines(folder.File("merges.txt")).Length); // header + 50000 merges, as the hub's file
+    }
+
+    [Fact]
     public void Vocab_and_merges_files_are_a_byte_level_bpe()
     {
         using var folder = new TempDirectory();
