@@ -1,0 +1,39 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using BenchmarkDotNet.Running;
+
+namespace Steering.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | BenchmarkDotNet arguments]</c>.
+/// </summary>
+/// <remarks>
+/// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
+/// toolchain generates, restores and builds a separate project under bin/ and runs that. That was not attempted on this
+/// 2-core machine; we expect it to trip on the native libraries: the generated project would sit under tests/, so
+/// tests/Directory.Build.props would make it a test project (xunit, and Microsoft.NET.Test.Sdk's generated entry point
+/// next to BenchmarkDotNet's); it would not set UsesTorch, so Directory.Build.targets would not apply the Debian 12
+/// libLibTorchSharp fix to its output (TorchSharp then fails to load with a misleading TypeInitializationException);
+/// and every run would copy or link ~500 MB of libtorch natives. In-process keeps one build with the natives already
+/// fixed; the cost is that all benchmarks share one process (GlobalSetup/Cleanup free each model; libtorch's thread
+/// pool persists).
+/// </remarks>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Contains("--quick"))
+        {
+            var at = Array.IndexOf(args, "--threads");
+            return QuickHarness.Run(at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : null);
+        }
+
+        var outOfProcess = args.Contains("--outOfProcess");
+        var benchmarkArgs = args.Where(a => a != "--outOfProcess").ToList();
+        if (!outOfProcess && !benchmarkArgs.Any(a => a is "--inProcess" or "-i")) benchmarkArgs.Add("--inProcess");
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs.ToArray());
+        return 0;
+    }
+}
