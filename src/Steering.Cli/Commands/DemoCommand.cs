@@ -3,9 +3,11 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Steering.Cli.Demo;
 using Steering.Generation;
 using Steering.Models.Gpt2;
 using Steering.Schema;
@@ -40,6 +42,11 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
         [CommandOption("--hook <NAME>")]
         [Description("Where to steer (the middle block's resid_pre by default).")]
         public string? Hook { get; set; }
+
+        [CommandOption("--plot <FILE>")]
+        [Description("Where to write the sweep's plot (SVG): sentiment score against coefficient, a line per layer.")]
+        [DefaultValue("steering-sweep.svg")]
+        public string Plot { get; set; } = "steering-sweep.svg";
 
         [CommandOption("-n|--max-new-tokens <N>")]
         [Description("The most tokens each completion adds.")]
@@ -107,28 +114,59 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
             var table = new Table().AddColumn("coefficient").AddColumn("greedy completion");
             foreach (var (coefficient, text) in rows) table.AddRow(Markup.Escape(coefficient), Markup.Escape(Shown(text)));
             terminal.Console.Write(table);
-            return;
         }
-        foreach (var (coefficient, text) in rows)
-            terminal.Line($"{coefficient,6}: {Shown(text)}");
+        else
+        {
+            foreach (var (coefficient, text) in rows)
+                terminal.Line($"{coefficient,6}: {Shown(text)}");
+        }
+        Sweep(model, settings);
+    }
+
+    /// <summary>
+    /// The sentiment score of seeded sampled completions for unseen subjects, per coefficient and per layer
+    /// (Love − Hate made at each block's resid_pre), printed and plotted.
+    /// </summary>
+    private void Sweep(HookedTransformer model, Settings settings)
+    {
+        var c = settings.Coefficient;
+        var coefficients = new[] { -c, -c / 2, 0, c / 2, c };
+        var curves = new Dictionary<string, IReadOnlyList<(double Coefficient, double Score)>>();
+        terminal.Status("Sweeping coefficients and layers", () =>
+        {
+            for (var layer = 0; layer < model.Dimensions.NLayers; layer++)
+            {
+                var hook = HookNames.Block(layer, "resid_pre");
+                using var vector = SteeringVector.FromContrast(model, hook, "Love", "Hate");
+                curves[hook] = coefficients.Select(k => (k, SteeringSweep.Score(model, hook, vector.Values, k))).ToList();
+            }
+            return curves;
+        });
+
+        terminal.Line($"sentiment score of sampled completions for {SteeringSweep.HeldOutPrompts.Count} unseen subjects (+1 all positive, -1 all negative):");
+        terminal.Line("coefficient " + string.Concat(curves.Keys.Select(k => $"{k,20}")));
+        for (var i = 0; i < coefficients.Length; i++)
+            terminal.Line(string.Create(CultureInfo.InvariantCulture, $"{coefficients[i],11:+0.##;-0.##;0} ") +
+                          string.Concat(curves.Values.Select(points => string.Create(CultureInfo.InvariantCulture, $"{points[i].Score,20:+0.000;-0.000;0.000}"))));
+        SweepPlot.Write(settings.Plot, $"Steering {model.Schema.Name} with Love − Hate", curves);
+        terminal.Line($"plot: {settings.Plot}");
     }
 
     /// <summary>The completion on one line: line breaks and tabs shown as escapes.</summary>
     private static string Shown(string text) =>
         text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
 
-    /// <summary>The demo model folder, looked for in the repository above the current directory and above the tool.</summary>
-    private static string? FindDemoModel()
+    /// <summary>The demo model folder in the repository, when it is there.</summary>
+    private static string? FindDemoModel() =>
+        FindRepositoryRoot() is { } root && Directory.Exists(Path.Combine(root, DemoModelPath)) ? Path.Combine(root, DemoModelPath) : null;
+
+    /// <summary>The repository (the folder holding Dsl.sln) above the current directory, or above the tool.</summary>
+    internal static string? FindRepositoryRoot()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (!File.Exists(Path.Combine(dir.FullName, "Dsl.sln"))) continue;
-                var candidate = Path.Combine(dir.FullName, DemoModelPath);
-                if (Directory.Exists(candidate)) return candidate;
-                break;
-            }
+                if (File.Exists(Path.Combine(dir.FullName, "Dsl.sln"))) return dir.FullName;
         }
         return null;
     }
