@@ -55,11 +55,11 @@ public static class ClassEmitter
         w.Line("/// <summary>Builds every site's vector as the mean activation difference at the last token over contrastive pairs.</summary>");
         w.Line($"/// <exception cref=\"global::Steering.SteeringException\">The model is not the schema's ({Literals.Doc(model.SchemaName)}), or there are no pairs.</exception>");
         w.Line($"public static {model.Name} FromContrast({Model} model, global::System.Collections.Generic.IReadOnlyList<(string Positive, string Negative)> pairs)");
-        Build(w, model.Name, "set.SetFromContrast(model, pairs);");
+        Build(w, model.Name, null, "set.SetFromContrast(model, pairs);");
         w.Line();
         w.Line("/// <summary>Loads the vectors from a safetensors file written by Save (a tensor per hook name).</summary>");
         w.Line($"public static {model.Name} Load(string path)");
-        Build(w, model.Name, "set.SetFromFile(path);");
+        Build(w, model.Name, null, "set.SetFromFile(path);");
 
         var defaults = sites.Select((s, i) => (Site: s, Index: i)).Where(s => s.Site.Vector is not null).ToList();
         if (defaults.Count > 0)
@@ -71,11 +71,8 @@ public static class ClassEmitter
             w.Line("/// Sites without a Vector stay unset.");
             w.Line("/// </summary>");
             w.Line($"public static {model.Name} LoadDefault(string? baseDirectory = null)");
-            w.Open();
-            w.Line("var directory = baseDirectory ?? global::System.AppContext.BaseDirectory;");
-            Build(w, model.Name, defaults.Select(d =>
+            Build(w, model.Name, "var directory = baseDirectory ?? global::System.AppContext.BaseDirectory;", defaults.Select(d =>
                 $"set.SetFromFile({Literals.Int(d.Index)}, global::System.IO.Path.Combine(directory, {Literals.String(d.Site.Vector!)}));").ToArray());
-            w.Close();
         }
 
         w.Close();
@@ -84,9 +81,10 @@ public static class ClassEmitter
         return w.ToString();
     }
 
-    private static void Build(SourceWriter w, string type, params string[] statements)
+    private static void Build(SourceWriter w, string type, string? prelude, params string[] statements)
     {
         w.Open();
+        if (prelude is not null) w.Line(prelude);
         w.Line($"var set = new {type}();");
         w.Line("try").Open();
         foreach (var statement in statements) w.Line(statement);
