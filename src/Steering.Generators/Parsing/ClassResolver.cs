@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Steering.Generators.Diagnostics;
 using Steering.Generators.Model;
 using Steering.Schema;
@@ -18,6 +19,11 @@ public static class ClassResolver
         "Apply", "Save", "Load", "LoadDefault", "FromContrast", "Dispose", "Schema", "Sites",
         "GetVector", "SetVector", "SetFromContrast", "SetFromFile", "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "Finalize",
     };
+
+    // Per-schema lookups, shared by every class resolved against the same schema instance (the pipeline hands the same
+    // cached instance to every class). Weak keys: nothing outlives the schema.
+    private static readonly ConditionalWeakTable<ModelSchema, HashSet<string>> Names = new();
+    private static readonly ConditionalWeakTable<ModelSchema, Dictionary<string, HookPointInfo>> Points = new();
 
     /// <summary>Resolves <paramref name="spec"/>.</summary>
     public static ClassResult Resolve(ClassSpec spec, EquatableArray<SchemaFile> schemas, EquatableArray<SidecarFile> sidecars, AssemblySchemaChoice? choice)
@@ -55,7 +61,8 @@ public static class ClassResolver
         var schema = ChooseSchema(spec, schemas, choice, diagnostics);
         if (schema is null) return Done(null);
 
-        var known = new HashSet<string>(schema.HookPoints.Select(p => p.Name), StringComparer.Ordinal);
+        var known = Names.GetValue(schema, s => new HashSet<string>(s.HookPoints.Select(p => p.Name), StringComparer.Ordinal));
+        var points = Points.GetValue(schema, s => s.HookPoints.ToDictionary(p => p.Name, StringComparer.Ordinal));
         var sites = new List<SiteModel>();
         var hooks = new HashSet<string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal) { spec.Name };
@@ -67,7 +74,7 @@ public static class ClassResolver
                 continue;
             }
             var canonical = HookNames.Canonicalize(site.HookName);
-            var point = schema.Find(canonical);
+            var point = points.TryGetValue(canonical, out var found) ? found : null;
             var at = site.HookNameLocation ?? site.Attribute;
             if (point is null)
             {
