@@ -31,4 +31,64 @@ public static class VectorSidecar
         }
         return json.Append("\n  ]\n}\n").ToString();
     }
+
+    /// <summary>Reads a sidecar, or returns false with the first problem found.</summary>
+    public static bool TryRead(string text, out VectorSidecarInfo? sidecar, out SchemaProblem? problem)
+    {
+        try
+        {
+            sidecar = Read(text);
+            problem = null;
+            return true;
+        }
+        catch (SchemaReadException e)
+        {
+            sidecar = null;
+            problem = e.Problem;
+            return false;
+        }
+    }
+
+    /// <summary>Reads a sidecar written by <see cref="Write"/>.</summary>
+    /// <exception cref="SchemaReadException">The text is not a sidecar this version reads.</exception>
+    public static VectorSidecarInfo Read(string text)
+    {
+        var root = JsonParser.Parse(text ?? "");
+        ModelSchemaReader.Expect(root, JsonKind.Object, "the sidecar");
+        var formatNode = ModelSchemaReader.Required(root, "format", JsonKind.Number);
+        var format = ModelSchemaReader.Int(formatNode, "format");
+        if (format != 1)
+            throw ModelSchemaReader.Problem(SchemaProblemKind.UnknownFormat, $"unknown sidecar format {format}; this version reads format 1", formatNode);
+        var model = root.Member("model") is { } m ? Text(m.Value, "model") : null;
+        var vectors = new List<SidecarVector>();
+        foreach (var item in ModelSchemaReader.Required(root, "vectors", JsonKind.Array).Items)
+        {
+            ModelSchemaReader.Expect(item, JsonKind.Object, "a vector");
+            var hook = ModelSchemaReader.Required(item, "hook", JsonKind.String).Text!;
+            var shape = new List<int>();
+            foreach (var size in ModelSchemaReader.Required(item, "shape", JsonKind.Array).Items)
+            {
+                ModelSchemaReader.Expect(size, JsonKind.Number, "a size");
+                shape.Add(ModelSchemaReader.Int(size, "shape"));
+            }
+            vectors.Add(new SidecarVector(hook, new EquatableArray<int>(shape)));
+        }
+        return new VectorSidecarInfo(model, new EquatableArray<SidecarVector>(vectors));
+    }
+
+    private static string Text(JsonNode node, string what)
+    {
+        ModelSchemaReader.Expect(node, JsonKind.String, "'" + what + "'");
+        return node.Text!;
+    }
 }
+
+/// <summary>A vector sidecar's content.</summary>
+/// <param name="Model">The schema name the vectors were made for, when recorded.</param>
+/// <param name="Vectors">The vectors in the file.</param>
+public sealed record VectorSidecarInfo(string? Model, EquatableArray<SidecarVector> Vectors);
+
+/// <summary>One vector of a sidecar: the hook point it was made at, as written, and its shape.</summary>
+/// <param name="Hook">The hook name.</param>
+/// <param name="Shape">The tensor's shape.</param>
+public sealed record SidecarVector(string Hook, EquatableArray<int> Shape);

@@ -118,6 +118,29 @@ public abstract class SteeringVectorSet : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets site <paramref name="site"/>'s vector from a safetensors file: its tensor named by the site's hook, or its only
+    /// tensor (what the generated <c>LoadDefault</c> uses for each <c>[SteerAt(Vector = …)]</c> file).
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is unreadable, lacks the site's tensor, or the tensor does not fit.</exception>
+    protected void SetFromFile(int site, string path)
+    {
+        var point = Sites[site];
+        using var file = SafetensorsFile.Open(path);
+        using var scope = NewDisposeScope();
+        var name = file.Contains(point.Name) ? point.Name
+            : file.Entries.Count == 1 ? file.Entries[0].Name
+            : throw new CheckpointException(path, $"has no tensor '{point.Name}' (it has {string.Join(", ", file.Entries.Select(e => e.Name))})");
+        try
+        {
+            SetVector(site, file.Load(name, ScalarType.Float32));
+        }
+        catch (SteeringException e) when (e is not CheckpointException)
+        {
+            throw new CheckpointException(path, e.Message, e);
+        }
+    }
+
     /// <summary>Sets every site's vector from a file written by <see cref="Save"/> (or a one-tensor file for a one-site set).</summary>
     /// <exception cref="CheckpointException">The file is unreadable, or lacks a site's tensor.</exception>
     protected void SetFromFile(string path)

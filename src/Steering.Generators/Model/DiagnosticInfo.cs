@@ -1,0 +1,34 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Steering.Schema;
+
+namespace Steering.Generators.Model;
+
+/// <summary>A diagnostic as plain values: descriptor id, message arguments, location and properties (for the code fix).</summary>
+public sealed record DiagnosticInfo(string Id, LocationInfo? Location, EquatableArray<string> Arguments, EquatableArray<string> PropertyPairs)
+{
+    /// <summary>A diagnostic of <paramref name="descriptor"/> at <paramref name="location"/>.</summary>
+    public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
+        new(descriptor.Id, location, new EquatableArray<string>(arguments), default);
+
+    /// <summary>With a property (e.g. <see cref="Diagnostics.DiagnosticDescriptors.SuggestionProperty"/>) the code fix reads.</summary>
+    public DiagnosticInfo WithProperty(string key, string value) =>
+        this with { PropertyPairs = new EquatableArray<string>(PropertyPairs.Concat(new[] { key, value })) };
+
+    /// <summary>The Roslyn diagnostic.</summary>
+    public Diagnostic ToDiagnostic()
+    {
+        var properties = ImmutableDictionary.CreateBuilder<string, string?>();
+        for (var i = 0; i + 1 < PropertyPairs.Count; i += 2) properties[PropertyPairs[i]] = PropertyPairs[i + 1];
+        return Diagnostic.Create(
+            Diagnostics.DiagnosticDescriptors.ById(Id),
+            Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None,
+            properties.ToImmutable(),
+            Arguments.Cast<object>().ToArray());
+    }
+
+    /// <summary>The diagnostics of several results in one array.</summary>
+    public static EquatableArray<DiagnosticInfo> Array(IEnumerable<DiagnosticInfo> items) => new(items);
+}

@@ -1,0 +1,112 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Steering.Generators.Diagnostics;
+using Steering.Generators.Model;
+using Steering.Schema;
+
+namespace Steering.Generators.Parsing;
+
+/// <summary>Turns a [SteerAt] class (symbol and syntax) into a <see cref="ClassSpec"/> of plain values.</summary>
+public static class ClassParser
+{
+    /// <summary>The attribute's metadata name.</summary>
+    public const string SteerAtAttribute = "Steering.SteerAtAttribute";
+
+    private const string BaseClass = "Steering.SteeringVectorSet";
+
+    /// <summary>
+    /// Parses the class. A class declared in several partial parts is parsed once, from the first part that carries a
+    /// [SteerAt], with the attributes of all parts; the other parts give null.
+    /// </summary>
+    public static ClassSpec? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type) return null;
+        try
+        {
+            var attributes = type.GetAttributes()
+                .Where(a => a.AttributeClass?.ToDisplayString() == SteerAtAttribute && a.ApplicationSyntaxReference is not null)
+                .ToList();
+            if (attributes.Count == 0) return null;
+            var first = attributes[0].ApplicationSyntaxReference!;
+            if (first.SyntaxTree != context.TargetNode.SyntaxTree || !context.TargetNode.Span.Contains(first.Span)) return null;
+
+            var sites = attributes.Select(a => ParseSite(a, cancellationToken)).ToList();
+            return new ClassSpec(
+                type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "",
+                type.Name,
+                type.ToDisplayString(),
+                new EquatableArray<ContainingTypeSpec>(ContainingTypes(type)),
+                ShapeProblem(type),
+                type.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword)),
+                LocationInfo.From(type.Locations.FirstOrDefault()),
+                new EquatableArray<SiteSpec>(sites));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var failure = DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, LocationInfo.From(context.TargetNode),
+                "parsing " + type.Name, e.GetType().Name + ": " + e.Message);
+            return new ClassSpec("", type.Name, type.ToDisplayString(), default, null, true, null, default, failure);
+        }
+    }
+
+    private static SiteSpec ParseSite(AttributeData attribute, CancellationToken cancellationToken)
+    {
+        var syntax = attribute.ApplicationSyntaxReference!.GetSyntax(cancellationToken) as AttributeSyntax;
+        LocationInfo? hookLocation = null, nameLocation = null, vectorLocation = null, schemaLocation = null;
+        foreach (var argument in syntax?.ArgumentList?.Arguments ?? default)
+        {
+            var location = LocationInfo.From(argument.Expression);
+            switch (argument.NameEquals?.Name.Identifier.ValueText)
+            {
+                case null: hookLocation ??= location; break;
+                case "Name": nameLocation = location; break;
+                case "Vector": vectorLocation = location; break;
+                case "Schema": schemaLocation = location; break;
+            }
+        }
+        string? Named(string key) =>
+            attribute.NamedArguments.FirstOrDefault(a => a.Key == key).Value.Value as string;
+        var hookName = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
+        return new SiteSpec(hookName, Named("Name"), Named("Vector"), Named("Schema"),
+            LocationInfo.From(syntax), hookLocation, nameLocation, vectorLocation, schemaLocation);
+    }
+
+    private static List<ContainingTypeSpec> ContainingTypes(INamedTypeSymbol type)
+    {
+        var types = new List<ContainingTypeSpec>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            var keyword = outer.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() switch
+            {
+                RecordDeclarationSyntax r => r.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+                TypeDeclarationSyntax t => t.Keyword.ValueText,
+                _ => "class",
+            };
+            types.Insert(0, new ContainingTypeSpec(keyword, outer.Name));
+        }
+        return types;
+    }
+
+    private static string? ShapeProblem(INamedTypeSymbol type)
+    {
+        if (type.TypeKind != TypeKind.Class) return "only classes can";
+        if (type.IsRecord) return "it is a record (records cannot derive from Steering.SteeringVectorSet)";
+        if (type.IsStatic) return "it is static";
+        if (type.IsAbstract) return "it is abstract (the generated factories create instances)";
+        if (type.IsGenericType) return "it is generic";
+        if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && baseType.ToDisplayString() != BaseClass)
+            return $"it derives from '{baseType.ToDisplayString()}'; a [SteerAt] class derives from {BaseClass}, which the generator declares";
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.IsGenericType) return $"it is nested in the generic type '{outer.ToDisplayString()}'";
+            if (!outer.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword)))
+                return $"it is nested in '{outer.ToDisplayString()}', which is not partial";
+        }
+        return null;
+    }
+}
