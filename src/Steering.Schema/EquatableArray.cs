@@ -27,6 +27,8 @@ public readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadO
     /// <inheritdoc/>
     public bool Equals(EquatableArray<T> other)
     {
+        // The generator's pipeline hands one cached schema to every class: same instance, no element walk.
+        if (ReferenceEquals(_items, other._items)) return true;
         var left = _items ?? Array.Empty<T>();
         var right = other._items ?? Array.Empty<T>();
         return left.SequenceEqual(right);
