@@ -27,6 +27,22 @@ public sealed class Gpt2LoadingTests
         TensorAssert.Close(original.Forward(original.TokenTensor(Prompt)), loaded.Forward(loaded.TokenTensor(Prompt)), tolerance);
     }
 
+    [Theory]
+    [InlineData(ScalarType.Float16, 5e-2)]
+    [InlineData(ScalarType.BFloat16, 2e-1)]
+    public void A_model_computes_in_half_precision_when_asked(ScalarType dtype, double tolerance)
+    {
+        using var folder = new TempDirectory();
+        using var scope = NewDisposeScope();
+        TinyGpt2.Write(folder.Path);
+        using var full = HookedTransformer.Load(folder.Path);
+        using var half = HookedTransformer.Load(folder.Path, new ModelLoadOptions { DType = dtype });
+        Assert.Equal(dtype, half.DType);
+        var logits = half.Forward(half.TokenTensor(Prompt));
+        Assert.Equal(dtype, logits.dtype);
+        TensorAssert.Close(full.Forward(full.TokenTensor(Prompt)), logits, tolerance);
+    }
+
     [Fact]
     public void The_hub_layout_without_prefix_sharded_and_with_old_buffers_loads_the_same()
     {
