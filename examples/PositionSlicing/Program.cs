@@ -1,0 +1,4 @@
+using System;
+using Steering.Examples;
+
+PositionSlicing.PositionSlicingExample.Run(ExampleModel.Folder(args), Console.Out);

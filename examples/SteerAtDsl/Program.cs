@@ -1,0 +1,4 @@
+using System;
+using Steering.Examples;
+
+SteerAtDsl.SteerAtDslExample.Run(ExampleModel.Folder(args), Console.Out);

@@ -1,0 +1,4 @@
+using System;
+using Steering.Examples;
+
+WrapperModule.WrapperModuleExample.Run(ExampleModel.Folder(args), Console.Out);
