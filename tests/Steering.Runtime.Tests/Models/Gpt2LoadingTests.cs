@@ -111,6 +111,24 @@ public sealed class Gpt2LoadingTests
     }
 
     [Fact]
+    public void A_config_far_larger_than_its_weights_fails_before_allocating()
+    {
+        using var folder = new TempDirectory();
+        TinyGpt2.Write(folder.Path);
+        File.WriteAllText(folder.File("config.json"), new Gpt2Config { NLayer = 100_000, NEmbd = 4096, NHead = 32, NInner = 16384 }.ToJson());
+        var error = Assert.Throws<CheckpointException>(() => HookedTransformer.Load(folder.Path));
+        Assert.Contains("parameters, but the checkpoint holds", error.Message);
+    }
+
+    [Fact]
+    public void The_parameter_count_from_the_config_is_the_models()
+    {
+        using var model = TinyGpt2.Create();
+        Assert.Equal(model.Config.ParameterCount, model.ParameterCount);
+        Assert.Equal(124_439_808, new Gpt2Config().ParameterCount); // gpt2 (small), as published
+    }
+
+    [Fact]
     public void A_tensor_of_the_wrong_shape_is_named()
     {
         using var folder = new TempDirectory();

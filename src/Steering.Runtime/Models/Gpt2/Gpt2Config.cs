@@ -80,6 +80,20 @@ public sealed record Gpt2Config
         return config;
     }
 
+    /// <summary>
+    /// The number of parameters a model with this config has (tied embedding counted once): token and position
+    /// embeddings, per block two layer norms, c_attn, c_proj, c_fc and the MLP's c_proj, and the final layer norm.
+    /// </summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long d = NEmbd, hidden = NInner;
+            var block = (4 * d) + (d * 3 * d) + (3 * d) + (d * d) + d + (d * hidden) + hidden + (hidden * d) + d;
+            return ((long)VocabSize * d) + ((long)NPositions * d) + (NLayer * block) + (2 * d);
+        }
+    }
+
     /// <summary>The sizes in the schema's vocabulary.</summary>
     public ModelDimensions Dimensions => new(NEmbd, NLayer, NHead, NHead, DHead, NInner, VocabSize, NPositions);
 

@@ -50,10 +50,17 @@ public sealed partial class Gpt2Model : HookedTransformer
     {
         var config = Gpt2Config.Read(configJson);
         var tokenizer = TextTokenizer.ForFolder(folder);
+        using var weights = CheckpointWeights.Open(folder);
+        // A config that claims far more parameters than the files hold would make the allocation below fail natively
+        // (out of memory) before any tensor could be compared: say so first. The slack leaves small gaps (a missing or
+        // misshapen tensor) to the precise messages of LoadWeights.
+        var stored = weights.Names.Sum(name => weights.GetEntry(name).ElementCount);
+        if (config.ParameterCount > (2 * stored) + 1_000_000)
+            throw new CheckpointException(configJson.Path,
+                $"describes a GPT-2 with {config.ParameterCount:N0} parameters, but the checkpoint holds {stored:N0} values");
         var model = new Gpt2Model(config, options.Name ?? DefaultName(folder), tokenizer, options);
         try
         {
-            using var weights = CheckpointWeights.Open(folder);
             model.LoadWarnings = model.LoadWeights(weights);
             return model;
         }
