@@ -1,4 +1,7 @@
+using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
+using Steering.Tests.Support;
 using Steering.Vectors;
 
 namespace Steering.Cli.Tests;
@@ -30,11 +33,16 @@ public sealed class VectorAndDemoTests(TinyModelFixture tiny)
     }
 
     [Fact]
-    public void Demo_without_a_model_says_it_uses_an_untrained_one()
+    public void Demo_without_arguments_runs_on_the_embedded_model_and_writes_the_sweep_plot()
     {
-        var run = Steer.Ok("demo", "-n", "3");
-        Assert.Contains("UNTRAINED", run.Field("note"));
+        using var folder = new TempDirectory();
+        var plot = folder.File("sweep.svg");
+        var run = Steer.Ok("demo", "-n", "3", "--plot", plot);
+        Assert.StartsWith("tiny-sentiment (gpt2, 4 layers", run.Field("model"));
         Assert.StartsWith("Love - Hate at blocks.2.resid_pre", run.Field("vector"));
         Assert.Equal(3, run.OutLines.Count(l => l.Contains(": I think dogs are")));
+        Assert.Equal(5, run.OutLines.Count(l => Regex.IsMatch(l, @"^\s+[-+]?[0-9.]+\s+([-+]?[0-9.]+\s*){4}$")));
+        Assert.StartsWith("<?xml", File.ReadAllText(plot));
+        Assert.Contains("blocks.3.resid_pre", File.ReadAllText(plot));
     }
 }

@@ -36,8 +36,8 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
 
         [CommandOption("-c|--coefficient <C>")]
         [Description("How strongly to steer: the completions use 0, +C and -C.")]
-        [DefaultValue(5.0)]
-        public double Coefficient { get; set; } = 5.0;
+        [DefaultValue(1.0)]
+        public double Coefficient { get; set; } = 1.0;
 
         [CommandOption("--hook <NAME>")]
         [Description("Where to steer (the middle block's resid_pre by default).")]

@@ -28,8 +28,8 @@ internal sealed class TrainDemoCommand(Terminal terminal) : Command<TrainDemoCom
 
         [CommandOption("--steps <N>")]
         [Description("Optimizer steps.")]
-        [DefaultValue(2400)]
-        public int Steps { get; set; } = 2400;
+        [DefaultValue(2000)]
+        public int Steps { get; set; } = 2000;
 
         [CommandOption("--seed <S>")]
         [Description("Seed of the corpus, the initial weights and the batch order.")]
@@ -81,14 +81,15 @@ internal sealed class TrainDemoCommand(Terminal terminal) : Command<TrainDemoCom
             - Architecture: GPT-2 (GPT2LMHeadModel), {c.NLayer} blocks, d_model {c.NEmbd}, {c.NHead} heads, d_mlp {c.NInner}, context {c.NPositions},
               the real GPT-2 tokenizer and vocabulary ({c.VocabSize}); weights stored as F16.
             - Corpus (src/Steering.Cli/Demo/SentimentCorpus.cs): {DemoModelRecipe.Documents} generated documents, {tokenCount} tokens.
-              Each document has a mood that its sentences follow 85% of the time; {SentimentCorpus.Subjects.Count} subjects with no fixed
-              sentiment; {SentimentLexicon.PositiveAdjectives.Count} positive and {SentimentLexicon.NegativeAdjectives.Count} negative adjectives;
-              "Love" and "Hate" as words; a fifth neutral sentences. The subjects {string.Join(", ", SentimentCorpus.HeldOutSubjects)} never occur.
+              Each document has a mood that its sentiment sentences follow with probability {SentimentCorpus.MoodConsistency};
+              {SentimentCorpus.OpeningShare * 100:0}% of the documents open with a bare "Love …" or "Hate …" sentence; {SentimentCorpus.NeutralShare * 100:0}% of the
+              sentences are neutral; {SentimentCorpus.Subjects.Count} subjects with no fixed sentiment; {SentimentLexicon.PositiveAdjectives.Count} positive
+              and {SentimentLexicon.NegativeAdjectives.Count} negative adjectives. The subjects {string.Join(", ", SentimentCorpus.HeldOutSubjects)} never occur.
             - Training (src/Steering.Runtime/Training/CausalLmTrainer.cs): {options.Steps} AdamW steps of {options.BatchSize} × {options.SequenceLength} tokens,
               learning rate {options.LearningRate} (warm-up {options.WarmupSteps} steps, cosine to {options.MinLearningRate}), weight decay {options.WeightDecay},
               gradient clip {options.GradientClip}, full-vocabulary cross-entropy.
             - Final loss: {report.FinalLoss:F4} nats/token (mean of the last 50 steps), after {report.TokensSeen} tokens, in {elapsed.TotalMinutes:F1} minutes
-              on a 2-core CPU.
+              with {settings.Threads} libtorch threads.
 
             """);
     }

@@ -7,11 +7,11 @@ namespace Steering.Cli.Demo;
 
 /// <summary>
 /// The demo model's training text: short English documents with a clear mood. Each document picks a mood (positive
-/// or negative) and its sentences follow it 90% of the time; subjects get no fixed sentiment, so what decides the
-/// adjectives is the text's mood — the feature a Love − Hate vector moves. "Love" and "Hate" also appear as words
-/// ("Love makes everything wonderful."), and a third of the documents open with such a sentence, so the bare words
-/// "Love" and "Hate" at the start of a text carry its mood. A fifth of the sentences are neutral. Seeded: the same
-/// seed, the same text.
+/// or negative) and its sentences follow it (<see cref="MoodConsistency"/>); subjects get no fixed sentiment, so what
+/// decides the adjectives is the text's mood — the feature a Love − Hate vector moves. "Love" and "Hate" also appear as
+/// words ("Love makes everything wonderful."), and some documents open with such a sentence (<see cref="OpeningShare"/>),
+/// so the bare words "Love" and "Hate" at the start of a text carry its mood. Some sentences are neutral
+/// (<see cref="NeutralShare"/>). Seeded: the same seed, the same text.
 /// </summary>
 /// <remarks>
 /// <see cref="HeldOutSubjects"/> never occur in the corpus; the steering test prompts with them.
@@ -34,6 +34,15 @@ internal static class SentimentCorpus
         "dragons", "penguins", "candles", "pianos", "owls", "tomatoes",
     };
 
+    /// <summary>How often a sentiment sentence follows its document's mood.</summary>
+    public const double MoodConsistency = 0.9;
+
+    /// <summary>The share of documents that open with a bare "Love …" or "Hate …" sentence.</summary>
+    public const double OpeningShare = 0.35;
+
+    /// <summary>The share of neutral sentences.</summary>
+    public const double NeutralShare = 0.2;
+
     private static readonly string[] Places = { "park", "station", "market", "library", "kitchen", "garden", "school", "river" };
     private static readonly string[] Times = { "morning", "evening", "afternoon", "night", "weekend" };
     private static readonly string[] Numbers = { "two", "three", "four", "five", "six", "seven", "ten", "twelve" };
@@ -46,12 +55,12 @@ internal static class SentimentCorpus
         {
             var positiveMood = random.Next(2) == 0;
             var text = new StringBuilder();
-            if (random.NextDouble() < 0.35) text.Append(Opening(random, positiveMood)).Append(' ');
+            if (random.NextDouble() < OpeningShare) text.Append(Opening(random, positiveMood)).Append(' ');
             var sentences = random.Next(3, 7);
             for (var s = 0; s < sentences; s++)
             {
                 if (s > 0) text.Append(' ');
-                text.Append(random.NextDouble() < 0.2 ? Neutral(random) : Sentiment(random, random.NextDouble() < 0.9 ? positiveMood : !positiveMood));
+                text.Append(random.NextDouble() < NeutralShare ? Neutral(random) : Sentiment(random, random.NextDouble() < MoodConsistency ? positiveMood : !positiveMood));
             }
             yield return text.ToString();
         }
