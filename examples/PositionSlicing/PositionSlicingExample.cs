@@ -24,7 +24,7 @@ public static class PositionSlicingExample
     public const string Prompt = "I think dogs are";
 
     /// <summary>How strongly to steer.</summary>
-    public const double Coefficient = 2;
+    public const double Coefficient = 1;
 
     /// <summary>Adds coefficient × vector at absolute positions 0 and 1 only (<c>[:, :2]</c>).</summary>
     public static HookFunction FirstTwoPositions(Tensor vector, double coefficient) =>

@@ -21,7 +21,7 @@ public static class RawHooksExample
     public const string Prompt = "I think dogs are";
 
     /// <summary>How strongly to steer.</summary>
-    public const double Coefficient = 2;
+    public const double Coefficient = 1;
 
     /// <summary>
     /// The reference's <c>cache_hook</c>: a reading hook (it returns null) keeps each pass's last-position activation;

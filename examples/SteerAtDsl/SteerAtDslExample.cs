@@ -20,7 +20,7 @@ public static class SteerAtDslExample
     public const string Prompt = "I think dogs are";
 
     /// <summary>How strongly to steer: the vector is scaled by this (and by minus this for the other way).</summary>
-    public const double Coefficient = 2;
+    public const double Coefficient = 1;
 
     /// <summary>Baseline vs ± (Love − Hate) completions, then the same edit through a per-schema typed hook point.</summary>
     public static void Run(string modelFolder, TextWriter output)

@@ -54,7 +54,7 @@ public static class WrapperModuleExample
     public const string Prompt = "I think dogs are";
 
     /// <summary>How strongly to steer.</summary>
-    public const double Coefficient = 2;
+    public const double Coefficient = 1;
 
     /// <summary>Builds Love − Hate from the wrapper's remembered outputs and steers generation with it, both ways.</summary>
     public static void Run(string modelFolder, TextWriter output)
