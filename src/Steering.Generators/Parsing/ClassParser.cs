@@ -28,14 +28,27 @@ public static class ClassParser
         if (context.TargetSymbol is not INamedTypeSymbol type) return null;
         try
         {
-            var attributes = type.GetAttributes()
-                .Where(a => a.AttributeClass?.ToDisplayString() == SteerAtAttribute && a.ApplicationSyntaxReference is not null)
-                .ToList();
+            // One declaration (the usual case): the attributes ForAttributeWithMetadataName matched are all of them, in
+            // order. Several partial parts: the [SteerAt]s of every part, compared by symbol (no display strings).
+            IReadOnlyList<AttributeData> attributes;
+            if (type.DeclaringSyntaxReferences.Length == 1)
+            {
+                attributes = context.Attributes;
+            }
+            else
+            {
+                var steerAt = context.Attributes.Length > 0 ? context.Attributes[0].AttributeClass : null;
+                attributes = type.GetAttributes()
+                    .Where(a => a.ApplicationSyntaxReference is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, steerAt))
+                    .ToList();
+                if (attributes.Count == 0) return null;
+                var first = attributes[0].ApplicationSyntaxReference!;
+                if (first.SyntaxTree != context.TargetNode.SyntaxTree || !context.TargetNode.Span.Contains(first.Span)) return null;
+            }
             if (attributes.Count == 0) return null;
-            var first = attributes[0].ApplicationSyntaxReference!;
-            if (first.SyntaxTree != context.TargetNode.SyntaxTree || !context.TargetNode.Span.Contains(first.Span)) return null;
 
-            var sites = attributes.Select(a => ParseSite(a, cancellationToken)).ToList();
+            var sites = new SiteSpec[attributes.Count];
+            for (var i = 0; i < sites.Length; i++) sites[i] = ParseSite(attributes[i], cancellationToken);
             return new ClassSpec(
                 type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "",
                 type.Name,
