@@ -105,6 +105,13 @@ public static class ClassParser
         return types;
     }
 
+    private static bool HasBaseList(INamedTypeSymbol type)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+            if (reference.GetSyntax() is not TypeDeclarationSyntax { BaseList: null }) return true;
+        return false;
+    }
+
     private static string? ShapeProblem(INamedTypeSymbol type)
     {
         if (type.TypeKind != TypeKind.Class) return "only classes can";
@@ -112,7 +119,8 @@ public static class ClassParser
         if (type.IsStatic) return "it is static";
         if (type.IsAbstract) return "it is abstract (the generated factories create instances)";
         if (type.IsGenericType) return "it is generic";
-        if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && baseType.ToDisplayString() != BaseClass)
+        // No base list on any part: the base is object, no need to bind it (the semantic part of this check).
+        if (HasBaseList(type) && type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && baseType.ToDisplayString() != BaseClass)
             return $"it derives from '{baseType.ToDisplayString()}'; a [SteerAt] class derives from {BaseClass}, which the generator declares";
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
