@@ -24,6 +24,7 @@ public static class HookNames
     /// <summary>Maps a name, canonical or a TransformerLens alias, to its canonical spelling. Does not check that it exists.</summary>
     public static string Canonicalize(string name)
     {
+        if (IsPlainCanonical(name)) return name;
         var segments = name.Trim().Split('.')
             .Select(s => s.StartsWith(HookPrefix, StringComparison.Ordinal) ? s.Substring(HookPrefix.Length) : s)
             .ToList();
@@ -36,6 +37,13 @@ public static class HookNames
             segments[segments.Count - 1] = "scores";
         return string.Join(".", segments);
     }
+
+    // Nothing for Canonicalize to change: no surrounding space, no "hook_" prefix, no TransformerLens layer-norm or
+    // attention-score alias. Schemas have thousands of names and every [SteerAt] is canonicalized: no split, no join.
+    private static bool IsPlainCanonical(string name) =>
+        name.Length > 0 && !char.IsWhiteSpace(name[0]) && !char.IsWhiteSpace(name[name.Length - 1])
+        && name.IndexOf(HookPrefix, StringComparison.Ordinal) < 0
+        && !name.EndsWith("normalized", StringComparison.Ordinal) && !name.EndsWith("attn_scores", StringComparison.Ordinal);
 
     /// <summary>Splits a canonical name into its block index (null for model-level points) and its site.</summary>
     public static bool TryParse(string canonicalName, out ParsedHookName parsed)

@@ -34,13 +34,20 @@ internal sealed class JsonNode
     /// <summary>A string's value or a number's text.</summary>
     public string? Text { get; }
 
-    public List<JsonNode> Items { get; } = new();
+    // Made on first use: most nodes are strings and numbers, and a schema has thousands of them.
+    private List<JsonNode>? _items;
+    private List<JsonMember>? _members;
 
-    public List<JsonMember> Members { get; } = new();
+    /// <summary>An array's items (empty for other kinds).</summary>
+    public List<JsonNode> Items => _items ??= new List<JsonNode>();
+
+    /// <summary>An object's members (empty for other kinds).</summary>
+    public List<JsonMember> Members => _members ??= new List<JsonMember>();
 
     public JsonMember? Member(string name)
     {
-        foreach (var member in Members)
+        if (_members is null) return null;
+        foreach (var member in _members)
             if (member.Name == name) return member;
         return null;
     }
@@ -219,6 +226,17 @@ internal sealed class JsonParser
     {
         var start = _index;
         _index++;
+        // Fast path, the usual case: no escapes, so the value is a slice of the text.
+        for (var i = _index; i < _text.Length; i++)
+        {
+            var c = _text[i];
+            if (c == '"')
+            {
+                _index = i + 1;
+                return _text.Substring(start + 1, i - start - 1);
+            }
+            if (c == '\\' || c < ' ') break;
+        }
         var value = new StringBuilder();
         while (true)
         {

@@ -90,10 +90,11 @@ public static class ModelSchemaReader
             foreach (var dim in dimsNode.Items)
             {
                 Expect(dim, JsonKind.String, "a dimension name");
-                if (System.Array.IndexOf(DimensionNames, dim.Text) < 0)
+                var known = System.Array.IndexOf(DimensionNames, dim.Text);
+                if (known < 0)
                     throw Problem(SchemaProblemKind.Inconsistent,
                         $"unknown dimension '{dim.Text}' (known: {string.Join(", ", DimensionNames)})", dim);
-                dims.Add(dim.Text!);
+                dims.Add(DimensionNames[known]); // the shared constant, not the parsed copy: thousands of points, a few names
             }
             points.Add(new HookPointInfo(canonical, new EquatableArray<string>(dims)));
         }

@@ -11,10 +11,20 @@ using Microsoft.CodeAnalysis.Text;
 using Steering.Generators;
 using Steering.Schema;
 
-// The generator on an 80-layer schema (Llama-3-70B-shaped: 1,362 hook points) with 500 [SteerAt] classes:
-//   full run      a fresh driver over the whole compilation (what a clean build does)
-//   unrelated     the previous driver after an edit to a file with no [SteerAt] (what typing in the IDE does)
-// Each figure is the median of several runs after a warm-up; the first (cold, JIT included) run is printed too.
+// The generator on an 80-layer schema (Llama-3-70B-shaped: 1,282 hook points) with 500 [SteerAt] classes, against the
+// floor — a generator that only asks ForAttributeWithMetadataName for [SteerAt] and does nothing else, i.e. what the
+// Roslyn driver and the compilation cost for 500 attribute matches whatever a generator does:
+//   full run      a fresh driver over a fresh compilation (what a clean build does)
+//   unrelated     the previous driver after an edit to a file with no [SteerAt] and no schema change (typing in the IDE)
+// Generator and floor runs are interleaved (noise hits both alike); a full GC precedes each timed run. Medians and minimums
+// after a warm-up long enough for tiered JIT to settle (Roslyn itself is mostly tier-0 for the first dozen runs).
+// Options: --runs N (full runs, default 30), --edits N (default 60), --warmup N (default 30 of each), --steps (per-step
+// times, tracked), --all (every timing).
+var fullRuns = Option("--runs", 30);
+var editRuns = Option("--edits", 60);
+var showSteps = args.Contains("--steps");
+var warmUp = Option("--warmup", 30);
+
 var dimensions = new ModelDimensions(8192, 80, 64, 8, 128, 28672, 128256, 8192);
 var schema = new ModelSchema(ModelSchema.CurrentFormat, "llama-80", "llama", dimensions,
     HookCatalog.ForDecoder(dimensions, hasPositionEmbedding: false, hasGatedMlp: true));
@@ -49,61 +59,102 @@ var compilation = CSharpCompilation.Create("Bench",
     Basic.Reference.Assemblies.Net100.References.All,
     new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
 
-GeneratorDriver NewDriver() => CSharpGeneratorDriver.Create(new[] { new SteerAtGenerator().AsSourceGenerator() }, new AdditionalText[] { schemaFile }, parse);
+var driverOptions = new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: showSteps);
+GeneratorDriver Steering() => CSharpGeneratorDriver.Create(new[] { new SteerAtGenerator().AsSourceGenerator() }, new AdditionalText[] { schemaFile }, parse, driverOptions: driverOptions);
+GeneratorDriver Floor() => CSharpGeneratorDriver.Create(new[] { new FloorGenerator().AsSourceGenerator() }, new AdditionalText[] { schemaFile }, parse, driverOptions: driverOptions);
+
+// Fresh compilations each time so Roslyn's own semantic caches (bound attributes, symbols) do not flatter the full run.
+Compilation Fresh() => compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(compilation.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), parse, t.FilePath)));
 
 double Time(Action action)
 {
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
+    GC.Collect();
     var watch = Stopwatch.StartNew();
     action();
     return watch.Elapsed.TotalMilliseconds;
 }
 
-// Fresh compilations each time so Roslyn's own semantic caches do not flatter the full run.
-Compilation Fresh() => compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(compilation.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), parse, t.FilePath)));
-
-GeneratorDriver driver = NewDriver();
-var cold = Time(() => driver = driver.RunGenerators(Fresh()));
+GeneratorDriver driver = Steering();
+// Cold: the floor first (it pays for JIT-compiling the driver and the compiler's binding), then the generator (its own JIT).
+var coldCompilation = Fresh();
+var coldFloor = Time(() => Floor().RunGenerators(coldCompilation));
+coldCompilation = Fresh();
+var cold = Time(() => driver = driver.RunGenerators(coldCompilation));
 var result = driver.GetRunResult();
 Console.WriteLine($"schema: {schema.HookPoints.Count} hook points, {dimensions.NLayers} layers; 500 classes; generated {result.GeneratedTrees.Length} files, {result.Diagnostics.Length} diagnostics");
-Console.WriteLine($"cold full run (JIT included): {cold:F1} ms");
+Console.WriteLine($"cold full run (JIT included): floor first {coldFloor:F1} ms, then Steering {cold:F1} ms");
 
+// Full runs: fresh driver, fresh compilation; warm-up first.
 var full = new List<double>();
-for (var i = 0; i < 15; i++)
+var fullFloor = new List<double>();
+for (var i = -warmUp; i < fullRuns; i++)
 {
-    var fresh = Fresh();
-    var d = NewDriver();
-    full.Add(Time(() => d.RunGenerators(fresh)));
+    var c1 = Fresh();
+    var d1 = Steering();
+    var steering = Time(() => d1 = d1.RunGenerators(c1));
+    var c2 = Fresh();
+    var d2 = Floor();
+    var floor = Time(() => d2 = d2.RunGenerators(c2));
+    if (i < 0) continue;
+    full.Add(steering);
+    fullFloor.Add(floor);
+    if (showSteps && i == fullRuns - 1) Steps("full run", d1);
 }
 
+// Unrelated edits: the same driver, the edit replaces only the file with no attribute.
 var edits = new List<double>();
+var editFloor = new List<double>();
 var current = Fresh();
-driver = NewDriver().RunGenerators(current);
-for (var i = 1; i <= 30; i++)
-{
-    current = current.ReplaceSyntaxTree(current.SyntaxTrees.Single(t => t.FilePath == unrelatedPath), Unrelated(i));
-    var before = driver;
-    var c = current;
-    edits.Add(Time(() => driver = before.RunGenerators(c)));
-}
-
-// The floor: a generator that only asks ForAttributeWithMetadataName for the same attribute and does nothing else.
-var floorEdits = new List<double>();
 var floorCurrent = Fresh();
-GeneratorDriver floor = CSharpGeneratorDriver.Create(new[] { new Floor().AsSourceGenerator() }, parseOptions: parse).RunGenerators(floorCurrent);
-for (var i = 1; i <= 30; i++)
+driver = Steering().RunGenerators(current);
+var floorDriver = Floor().RunGenerators(floorCurrent);
+for (var i = -warmUp; i < editRuns; i++)
 {
-    floorCurrent = floorCurrent.ReplaceSyntaxTree(floorCurrent.SyntaxTrees.Single(t => t.FilePath == unrelatedPath), Unrelated(i));
-    var before = floor;
-    var c = floorCurrent;
-    floorEdits.Add(Time(() => floor = before.RunGenerators(c)));
+    var n = i + warmUp + 1;
+    current = current.ReplaceSyntaxTree(current.SyntaxTrees.Single(t => t.FilePath == unrelatedPath), Unrelated(n));
+    floorCurrent = floorCurrent.ReplaceSyntaxTree(floorCurrent.SyntaxTrees.Single(t => t.FilePath == unrelatedPath), Unrelated(n));
+    var (d1, c1, d2, c2) = (driver, current, floorDriver, floorCurrent);
+    var steering = Time(() => driver = d1.RunGenerators(c1));
+    var floor = Time(() => floorDriver = d2.RunGenerators(c2));
+    if (i < 0) continue;
+    edits.Add(steering);
+    editFloor.Add(floor);
 }
-Console.WriteLine($"floor (an empty ForAttributeWithMetadataName generator), unrelated edit: median {Median(floorEdits):F2} ms");
+if (showSteps) Steps("unrelated edit", driver);
 
-static double Median(List<double> values) => values.OrderBy(v => v).ElementAt(values.Count / 2);
-Console.WriteLine($"full run: median {Median(full):F1} ms (min {full.Min():F1}, max {full.Max():F1}) over {full.Count}");
-Console.WriteLine($"unrelated edit: median {Median(edits):F2} ms (min {edits.Min():F2}, max {edits.Max():F2}) over {edits.Count}");
+if (args.Contains("--all")) { Console.WriteLine("full: " + string.Join(" ", full.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))); Console.WriteLine("floor: " + string.Join(" ", fullFloor.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))); Console.WriteLine("edits: " + string.Join(" ", edits.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))); }
+Console.WriteLine($"{"",-16}{"Steering median",16}{"min",9}{"floor median",14}{"min",9}   runs");
+Report("full run", full, fullFloor);
+Report("unrelated edit", edits, editFloor);
 
-sealed class Floor : IIncrementalGenerator
+void Report(string what, List<double> steering, List<double> floor) =>
+    Console.WriteLine($"{what,-16}{Median(steering),13:F1} ms{steering.Min(),6:F1} ms{Median(floor),11:F1} ms{floor.Min(),6:F1} ms   {steering.Count}");
+
+static double Median(List<double> values)
+{
+    var sorted = values.OrderBy(v => v).ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
+void Steps(string what, GeneratorDriver run)
+{
+    Console.WriteLine($"steps of the last {what} (tracked steps add overhead; relative figures only):");
+    var generator = run.GetRunResult().Results.Single();
+    foreach (var step in generator.TrackedSteps.Concat(generator.TrackedOutputSteps))
+        Console.WriteLine($"  {step.Key,-28}{step.Value.Sum(s => s.ElapsedTime.TotalMilliseconds),9:F2} ms  {step.Value.Length,5} entries");
+    var timing = run.GetTimingInfo();
+    Console.WriteLine($"  driver total {timing.ElapsedTime.TotalMilliseconds:F2} ms, generator {timing.GeneratorTimes.Single().ElapsedTime.TotalMilliseconds:F2} ms");
+}
+
+int Option(string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+sealed class FloorGenerator : IIncrementalGenerator
 {
     public void Initialize(IncrementalGeneratorInitializationContext context) =>
         context.RegisterSourceOutput(context.SyntaxProvider.ForAttributeWithMetadataName("Steering.SteerAtAttribute", (_, _) => true, (c, _) => c.TargetSymbol.Name), (_, _) => { });

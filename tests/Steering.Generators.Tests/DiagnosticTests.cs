@@ -74,6 +74,18 @@ public sealed class DiagnosticTests
         Clean(run);
     }
 
+    [Fact]
+    public void Sites_on_several_parts_make_one_class_with_every_site()
+    {
+        // The parser takes ForAttributeWithMetadataName's matches as they are for a class with one declaration; a class in
+        // several parts gathers the [SteerAt]s of every part, in declaration order, and is emitted once.
+        var run = Harness.Run(Class("[SteerAt(\"embed\")]", "public partial class C { }\n[SteerAt(\"blocks.1.resid_post\", Name = \"Late\")]\npublic partial class C { public int X; }"));
+
+        Clean(run);
+        var source = Assert.Single(run.Sources, s => s.Key.EndsWith(".SteerAt.g.cs", System.StringComparison.Ordinal)).Value;
+        Assert.True(source.IndexOf("EmbedPoint", System.StringComparison.Ordinal) < source.IndexOf("LatePoint", System.StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("public partial class C<T> { }", "it is generic")]
     [InlineData("public static partial class C { }", "it is static")]

@@ -12,7 +12,7 @@ public static class ClassEmitter
     /// <summary>The source of <paramref name="model"/>'s generated part.</summary>
     public static string Emit(ClassModel model)
     {
-        var w = new SourceWriter().Header($"[SteerAt] class {model.FullName}, checked against the model schema '{model.SchemaName}'.");
+        var w = new SourceWriter(3072 + (1024 * model.Sites.Count)).Header($"[SteerAt] class {model.FullName}, checked against the model schema '{model.SchemaName}'.");
         if (model.Namespace.Length > 0) w.Line("namespace " + model.Namespace).Open();
         foreach (var outer in model.ContainingTypes) w.Line($"partial {outer.Keyword} {outer.Name}").Open();
 

@@ -15,7 +15,7 @@ public static class SchemaEmitter
     {
         var schema = model.Schema;
         var d = schema.Dimensions;
-        var w = new SourceWriter().Header($"Typed hook points of the model schema '{schema.Name}' ({InputParser.FileName(model.SourcePath)}).");
+        var w = new SourceWriter(16384).Header($"Typed hook points of the model schema '{schema.Name}' ({InputParser.FileName(model.SourcePath)}).");
         w.Line("namespace " + model.Namespace).Open();
         w.Line($"/// <summary>The hook points of the model '{Literals.Doc(schema.Name)}' ({Literals.Doc(schema.Architecture)}: {d.NLayers} blocks, d_model {d.DModel}, {d.NHeads} heads, d_mlp {d.DMlp}), from {Literals.Doc(InputParser.FileName(model.SourcePath))}.</summary>");
         w.Line($"public static partial class {model.ClassName}").Open();

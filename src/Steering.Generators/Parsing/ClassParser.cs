@@ -28,14 +28,27 @@ public static class ClassParser
         if (context.TargetSymbol is not INamedTypeSymbol type) return null;
         try
         {
-            var attributes = type.GetAttributes()
-                .Where(a => a.AttributeClass?.ToDisplayString() == SteerAtAttribute && a.ApplicationSyntaxReference is not null)
-                .ToList();
+            // One declaration (the usual case): the attributes ForAttributeWithMetadataName matched are all of them, in
+            // order. Several partial parts: the [SteerAt]s of every part, compared by symbol (no display strings).
+            IReadOnlyList<AttributeData> attributes;
+            if (type.DeclaringSyntaxReferences.Length == 1)
+            {
+                attributes = context.Attributes;
+            }
+            else
+            {
+                var steerAt = context.Attributes.Length > 0 ? context.Attributes[0].AttributeClass : null;
+                attributes = type.GetAttributes()
+                    .Where(a => a.ApplicationSyntaxReference is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, steerAt))
+                    .ToList();
+                if (attributes.Count == 0) return null;
+                var first = attributes[0].ApplicationSyntaxReference!;
+                if (first.SyntaxTree != context.TargetNode.SyntaxTree || !context.TargetNode.Span.Contains(first.Span)) return null;
+            }
             if (attributes.Count == 0) return null;
-            var first = attributes[0].ApplicationSyntaxReference!;
-            if (first.SyntaxTree != context.TargetNode.SyntaxTree || !context.TargetNode.Span.Contains(first.Span)) return null;
 
-            var sites = attributes.Select(a => ParseSite(a, cancellationToken)).ToList();
+            var sites = new SiteSpec[attributes.Count];
+            for (var i = 0; i < sites.Length; i++) sites[i] = ParseSite(attributes[i], cancellationToken);
             return new ClassSpec(
                 type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "",
                 type.Name,
@@ -92,6 +105,13 @@ public static class ClassParser
         return types;
     }
 
+    private static bool HasBaseList(INamedTypeSymbol type)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+            if (reference.GetSyntax() is not TypeDeclarationSyntax { BaseList: null }) return true;
+        return false;
+    }
+
     private static string? ShapeProblem(INamedTypeSymbol type)
     {
         if (type.TypeKind != TypeKind.Class) return "only classes can";
@@ -99,7 +119,8 @@ public static class ClassParser
         if (type.IsStatic) return "it is static";
         if (type.IsAbstract) return "it is abstract (the generated factories create instances)";
         if (type.IsGenericType) return "it is generic";
-        if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && baseType.ToDisplayString() != BaseClass)
+        // No base list on any part: the base is object, no need to bind it (the semantic part of this check).
+        if (HasBaseList(type) && type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && baseType.ToDisplayString() != BaseClass)
             return $"it derives from '{baseType.ToDisplayString()}'; a [SteerAt] class derives from {BaseClass}, which the generator declares";
         for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {

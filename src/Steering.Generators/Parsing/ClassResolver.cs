@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
@@ -23,7 +24,28 @@ public static class ClassResolver
     // Per-schema lookups, shared by every class resolved against the same schema instance (the pipeline hands the same
     // cached instance to every class). Weak keys: nothing outlives the schema.
     private static readonly ConditionalWeakTable<ModelSchema, HashSet<string>> Names = new();
-    private static readonly ConditionalWeakTable<ModelSchema, Dictionary<string, HookPointInfo>> Points = new();
+    private static readonly ConditionalWeakTable<ModelSchema, Lookup> Lookups = new();
+
+    // The schema's points by name, and what a site at a point needs (vector dims and shape, default property name),
+    // made on first use and shared by every class: the SiteModels of two classes at one point hold the same arrays.
+    private sealed class Lookup(ModelSchema schema)
+    {
+        private readonly Dictionary<string, HookPointInfo> _points = schema.HookPoints.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, PointFacts> _facts = new(StringComparer.Ordinal);
+
+        public PointFacts? Find(string canonicalName) =>
+            _facts.TryGetValue(canonicalName, out var facts) ? facts
+            : _points.TryGetValue(canonicalName, out var point) ? _facts.GetOrAdd(canonicalName, _ => new PointFacts(point, schema.Dimensions))
+            : null;
+    }
+
+    private sealed class PointFacts(HookPointInfo point, ModelDimensions dimensions)
+    {
+        public HookPointInfo Point { get; } = point;
+        public EquatableArray<string> VectorDims { get; } = point.VectorDims;
+        public EquatableArray<int> VectorShape { get; } = point.AcceptsVector ? new EquatableArray<int>(point.VectorShapeIn(dimensions)) : default;
+        public string DefaultProperty { get; } = Naming.FromHookName(point.Name);
+    }
 
     /// <summary>Resolves <paramref name="spec"/>.</summary>
     public static ClassResult Resolve(ClassSpec spec, EquatableArray<SchemaFile> schemas, EquatableArray<SidecarFile> sidecars, AssemblySchemaChoice? choice)
@@ -61,8 +83,7 @@ public static class ClassResolver
         var schema = ChooseSchema(spec, schemas, choice, diagnostics);
         if (schema is null) return Done(null);
 
-        var known = Names.GetValue(schema, s => new HashSet<string>(s.HookPoints.Select(p => p.Name), StringComparer.Ordinal));
-        var points = Points.GetValue(schema, s => s.HookPoints.ToDictionary(p => p.Name, StringComparer.Ordinal));
+        var lookup = Lookups.GetValue(schema, s => new Lookup(s));
         var sites = new List<SiteModel>();
         var hooks = new HashSet<string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal) { spec.Name };
@@ -74,14 +95,16 @@ public static class ClassResolver
                 continue;
             }
             var canonical = HookNames.Canonicalize(site.HookName);
-            var point = points.TryGetValue(canonical, out var found) ? found : null;
             var at = site.HookNameLocation ?? site.Attribute;
-            if (point is null)
+            var facts = lookup.Find(canonical);
+            if (facts is null)
             {
-                diagnostics.Add(UnknownHook(DiagnosticDescriptors.UnknownHookName, DiagnosticDescriptors.LayerOutOfRange, site.HookName, schema, known, at));
+                diagnostics.Add(UnknownHook(DiagnosticDescriptors.UnknownHookName, DiagnosticDescriptors.LayerOutOfRange, site.HookName, schema,
+                    Names.GetValue(schema, s => new HashSet<string>(s.HookPoints.Select(p => p.Name), StringComparer.Ordinal)), at));
                 continue;
             }
-            if (!point.AcceptsVector)
+            var point = facts.Point;
+            if (facts.VectorDims.Count == 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.HookTakesNoVector, at, point.Name, point.DimsText));
                 continue;
@@ -91,7 +114,7 @@ public static class ClassResolver
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DuplicateSite, at, spec.Name, point.Name));
                 continue;
             }
-            var property = site.Name ?? Naming.FromHookName(point.Name);
+            var property = site.Name ?? facts.DefaultProperty;
             var nameAt = site.NameLocation ?? at;
             if (site.Name is not null && !Naming.IsIdentifier(site.Name))
             {
@@ -111,9 +134,9 @@ public static class ClassResolver
             }
             names.Add(property);
             names.Add(property + "Point");
-            var shape = point.VectorShapeIn(schema.Dimensions);
+            var shape = facts.VectorShape;
             if (site.Vector is not null) CheckVector(site, point, shape, sidecars, diagnostics);
-            sites.Add(new SiteModel(point.Name, property, point.Dims, point.VectorDims, new EquatableArray<int>(shape), site.Vector));
+            sites.Add(new SiteModel(point.Name, property, point.Dims, facts.VectorDims, shape, site.Vector));
         }
 
         return Done(new ClassModel(spec.Namespace, spec.Name, spec.FullName, spec.ContainingTypes,

@@ -33,6 +33,9 @@ public sealed class ModelSchemaReaderTests : IClassFixture<TinyGpt2Folder>
     [InlineData("{ \"format\": 2 }", 0, 12, "unknown schema format 2")]
     [InlineData("{ \"format\": 1, \"model\": { \"name\": \"x\" } }", 0, 24, "missing property 'architecture'")]
     [InlineData("{ \"format\": \"1\" }", 0, 12, "'format' must be a number, not a string")]
+    [InlineData("{ \"format\": \"1", 0, 12, "unterminated string")]
+    [InlineData("{ \"format\": \"a\tb\" }", 0, 14, "control character in a string")]
+    [InlineData("{ \"format\": \"a\\qb\" }", 0, 14, "unknown escape")]
     public void Problems_have_line_and_column(string json, int line, int column, string message)
     {
         var e = Assert.Throws<SchemaReadException>(() => ModelSchemaReader.Read(json));
@@ -50,6 +53,18 @@ public sealed class ModelSchemaReaderTests : IClassFixture<TinyGpt2Folder>
         var schema = TinyGpt2.Create().Schema with { Name = "a \"quoted\" \\ name\t\u00e9" };
         Assert.Equal(schema.Name, ModelSchemaReader.Read(ModelSchemaWriter.Write(schema)).Name);
     }
+
+    [Theory]
+    [InlineData("blocks.5.resid_post", "blocks.5.resid_post")]
+    [InlineData(" blocks.5.resid_post ", "blocks.5.resid_post")]
+    [InlineData("blocks.5.hook_resid_post", "blocks.5.resid_post")]
+    [InlineData("blocks.0.ln1.hook_normalized", "blocks.0.ln1")]
+    [InlineData("ln_final.hook_normalized", "ln_final")]
+    [InlineData("blocks.2.attn.hook_attn_scores", "blocks.2.attn.scores")]
+    [InlineData("blocks.2.attn.attn_scores", "blocks.2.attn.scores")]
+    [InlineData("blocks.1.normalized", "blocks.1.normalized")]
+    [InlineData("", "")]
+    public void Names_are_canonicalized(string name, string canonical) => Assert.Equal(canonical, HookNames.Canonicalize(name));
 
     [Fact]
     public void A_sidecar_round_trips()
