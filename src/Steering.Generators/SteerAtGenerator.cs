@@ -81,9 +81,13 @@ public sealed class SteerAtGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, "emitting " + model!.Name, e.GetType().Name + ": " + e.Message));
             }
         });
-        context.RegisterSourceOutput(resolved.Select(static (r, _) => r.Diagnostics).Where(static d => d.Count > 0), static (spc, diagnostics) =>
+        // Only classes with diagnostics meet the compilation, and only here at the output: it maps each recorded file path
+        // back to its syntax tree, so the diagnostic is in source (pragmas, squiggles, code fixes) without a Location
+        // ever entering the cached models.
+        var classDiagnostics = resolved.Select(static (r, _) => r.Diagnostics).Where(static d => d.Count > 0);
+        context.RegisterSourceOutput(classDiagnostics.Combine(context.CompilationProvider), static (spc, input) =>
         {
-            foreach (var diagnostic in diagnostics) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            foreach (var diagnostic in input.Left) spc.ReportDiagnostic(diagnostic.ToDiagnostic(input.Right));
         });
         context.RegisterSourceOutput(schemaFiles.Where(static s => s.Problem is not null), static (spc, file) =>
             spc.ReportDiagnostic(file.Problem!.ToDiagnostic()));

@@ -37,6 +37,9 @@ public sealed class DiagnosticTests
         Assert.EndsWith("? (schema 'gpt2')", d.GetMessage(), System.StringComparison.Ordinal);
         Assert.Equal("blocks.1.resid_post", d.Properties[Descriptors.SuggestionProperty]);
         Assert.Equal(new Microsoft.CodeAnalysis.Text.LinePosition(1, 9), d.Location.GetLineSpan().StartLinePosition);
+        // In the compilation's own tree, not a detached file location: #pragma warning disable and code fixes apply.
+        Assert.True(d.Location.IsInSource);
+        Assert.Contains(d.Location.SourceTree, run.Output.SyntaxTrees);
     }
 
     [Fact]

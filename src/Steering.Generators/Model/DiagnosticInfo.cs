@@ -18,13 +18,13 @@ public sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatable
         this with { PropertyPairs = new EquatableArray<string>(PropertyPairs.Concat(new[] { key, value })) };
 
     /// <summary>The Roslyn diagnostic.</summary>
-    public Diagnostic ToDiagnostic()
+    public Diagnostic ToDiagnostic(Compilation? compilation = null)
     {
         var properties = ImmutableDictionary.CreateBuilder<string, string?>();
         for (var i = 0; i + 1 < PropertyPairs.Count; i += 2) properties[PropertyPairs[i]] = PropertyPairs[i + 1];
         return Diagnostic.Create(
             Diagnostics.DiagnosticDescriptors.ById(Id),
-            Location?.ToLocation() ?? Microsoft.CodeAnalysis.Location.None,
+            Location?.ToLocation(compilation) ?? Microsoft.CodeAnalysis.Location.None,
             properties.ToImmutable(),
             Arguments.Cast<object>().ToArray());
     }

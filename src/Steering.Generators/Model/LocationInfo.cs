@@ -10,8 +10,21 @@ namespace Steering.Generators.Model;
 /// </summary>
 public sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
 {
-    /// <summary>A Roslyn location for a diagnostic.</summary>
-    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+    /// <summary>
+    /// A Roslyn location for a diagnostic: in <paramref name="compilation"/>'s syntax tree of the same path when there is
+    /// one (so <c>#pragma warning disable</c>, editor squiggles and code fixes work), else a file location (AdditionalFiles).
+    /// </summary>
+    public Location ToLocation(Compilation? compilation = null)
+    {
+        if (compilation is not null)
+        {
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                if (tree.FilePath == FilePath && Span.End <= tree.Length) return Location.Create(tree, Span);
+            }
+        }
+        return Location.Create(FilePath, Span, LineSpan);
+    }
 
     /// <summary>The plain form of a source location (null for none).</summary>
     public static LocationInfo? From(Location? location)
