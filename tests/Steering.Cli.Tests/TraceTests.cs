@@ -17,7 +17,9 @@ public sealed class TraceTests(TinyModelFixture tiny)
 
         using var file = SafetensorsFile.Open(output);
         var c = tiny.Config;
-        Assert.Equal(new[] { "blocks.0.resid_post", "blocks.1.attn.z", "logits" }, file.Entries.Select(e => e.Name).Order().ToArray());
+        Assert.Equal(new[] { "attention_mask", "blocks.0.resid_post", "blocks.1.attn.z", "input_ids", "logits" }, file.Entries.Select(e => e.Name).Order().ToArray());
+        Assert.Equal(new long[] { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1 }, file.Load("attention_mask").data<long>().ToArray());
+        Assert.Equal(new long[] { 464, 3290, 389 }, file.Load("input_ids")[0, 2..].data<long>().ToArray());
         Assert.Equal(new long[] { 2, 5, c.NEmbd }, file.GetEntry("blocks.0.resid_post").Shape);
         Assert.Equal(new long[] { 2, 5, c.NHead, c.DHead }, file.GetEntry("blocks.1.attn.z").Shape);
         Assert.Equal(new long[] { 2, 5, c.VocabSize }, file.GetEntry("logits").Shape);
@@ -40,7 +42,7 @@ public sealed class TraceTests(TinyModelFixture tiny)
         var run = Steer.Ok("trace", tiny.ModelDir, "--prompt", "Hello there", "--hooks", "all", "--out", output);
         using var model = tiny.Load();
         using var file = SafetensorsFile.Open(output);
-        Assert.Equal(model.Hooks.Select(p => p.Name).Append("logits").Order(), file.Entries.Select(e => e.Name).Order());
+        Assert.Equal(model.Hooks.Select(p => p.Name).Append("logits").Append("input_ids").Append("attention_mask").Order(), file.Entries.Select(e => e.Name).Order());
         Assert.Equal(output, run.Field("wrote"));
     }
 

@@ -13,12 +13,18 @@ namespace Steering.Cli.Commands;
 
 /// <summary>
 /// <c>steer trace MODEL_DIR --prompt TEXT --hooks NAMES --out FILE</c>: one forward pass; the activations at the hook
-/// points (named canonically) and the logits, saved as safetensors.
+/// points (named canonically), the logits and the inputs (input_ids, attention_mask), saved as safetensors.
 /// </summary>
 internal sealed class TraceCommand(Terminal terminal) : Command<TraceCommand.Settings>
 {
     /// <summary>The tensor name of the logits in the output file.</summary>
     public const string LogitsName = "logits";
+
+    /// <summary>The tensor name of the (left-padded) input ids, [batch, pos] int64.</summary>
+    public const string InputIdsName = "input_ids";
+
+    /// <summary>The tensor name of the attention mask, [batch, pos] int64: 1 at tokens, 0 at left padding.</summary>
+    public const string AttentionMaskName = "attention_mask";
 
     internal sealed class Settings : InputSettings
     {
@@ -55,8 +61,11 @@ internal sealed class TraceCommand(Terminal terminal) : Command<TraceCommand.Set
             return model.Forward(ids, mask);
         });
 
+        // The inputs go with the activations, so a padded batch's file says which positions are padding.
         var output = names.Select(name => new KeyValuePair<string, Tensor>(name, cache[name]))
-            .Append(new KeyValuePair<string, Tensor>(LogitsName, logits)).ToList();
+            .Append(new KeyValuePair<string, Tensor>(LogitsName, logits))
+            .Append(new KeyValuePair<string, Tensor>(InputIdsName, ids))
+            .Append(new KeyValuePair<string, Tensor>(AttentionMaskName, mask)).ToList();
         SafetensorsWriter.Write(settings.Out, output);
         foreach (var (name, tensor) in output)
             terminal.Line($"{name} [{string.Join(", ", tensor.shape)}] {DTypeNames.Format(tensor.dtype)}");
