@@ -97,9 +97,10 @@ public static class HookNames
                 : $"no hook point '{name}': the model has {layerCount} blocks (0 to {layerCount - 1})";
         }
         var suggestions = Suggest(name, known);
-        return suggestions.Count == 0
-            ? $"no hook point '{name}'"
-            : $"no hook point '{name}'; did you mean {string.Join(" or ", suggestions.Select(s => "'" + s + "'"))}?";
+        if (suggestions.Count == 0) return $"no hook point '{name}'";
+        var quoted = suggestions.Select(s => "'" + s + "'").ToList();
+        var options = quoted.Count == 1 ? quoted[0] : string.Join(", ", quoted.Take(quoted.Count - 1)) + " or " + quoted[quoted.Count - 1];
+        return $"no hook point '{name}'; did you mean {options}?";
     }
 
     /// <summary>Levenshtein distance.</summary>
