@@ -75,6 +75,23 @@ public sealed class SchemaReadException : FormatException
 
     /// <summary>What is wrong and where.</summary>
     public SchemaProblem Problem { get; }
+
+    /// <summary>Runs <paramref name="read"/>; on a read error returns false with its problem instead of throwing.</summary>
+    internal static bool Try<T>(Func<T> read, out T? value, out SchemaProblem? problem) where T : class
+    {
+        try
+        {
+            value = read();
+            problem = null;
+            return true;
+        }
+        catch (SchemaReadException e)
+        {
+            value = null;
+            problem = e.Problem;
+            return false;
+        }
+    }
 }
 
 /// <summary>

@@ -24,21 +24,8 @@ public static class ModelSchemaReader
         text is not null && text.Contains("\"hook_points\"");
 
     /// <summary>Reads a schema, or returns false with the first problem found.</summary>
-    public static bool TryRead(string text, out ModelSchema? schema, out SchemaProblem? problem)
-    {
-        try
-        {
-            schema = Read(text);
-            problem = null;
-            return true;
-        }
-        catch (SchemaReadException e)
-        {
-            schema = null;
-            problem = e.Problem;
-            return false;
-        }
-    }
+    public static bool TryRead(string text, out ModelSchema? schema, out SchemaProblem? problem) =>
+        SchemaReadException.Try(() => Read(text), out schema, out problem);
 
     /// <summary>Reads a schema.</summary>
     /// <exception cref="SchemaReadException">The text is not a schema this version reads; the problem says where.</exception>

@@ -33,21 +33,8 @@ public static class VectorSidecar
     }
 
     /// <summary>Reads a sidecar, or returns false with the first problem found.</summary>
-    public static bool TryRead(string text, out VectorSidecarInfo? sidecar, out SchemaProblem? problem)
-    {
-        try
-        {
-            sidecar = Read(text);
-            problem = null;
-            return true;
-        }
-        catch (SchemaReadException e)
-        {
-            sidecar = null;
-            problem = e.Problem;
-            return false;
-        }
-    }
+    public static bool TryRead(string text, out VectorSidecarInfo? sidecar, out SchemaProblem? problem) =>
+        SchemaReadException.Try(() => Read(text), out sidecar, out problem);
 
     /// <summary>Reads a sidecar written by <see cref="Write"/>.</summary>
     /// <exception cref="SchemaReadException">The text is not a sidecar this version reads.</exception>
