@@ -44,7 +44,7 @@ public sealed class Gpt2InvariantTests : IClassFixture<TinyGpt2Folder>
     {
         using var scope = NewDisposeScope();
         int[] shortPrompt = { 464, 3290 }, longPrompt = { 40, 892, 6844, 389, 257, 1049 };
-        var (ids, mask) = TokenBatch.LeftPad(new[] { shortPrompt, longPrompt }, _model.EndOfTextTokenId, _model.Device);
+        var (ids, mask) = TokenBatch.LeftPad(new[] { shortPrompt, longPrompt }, _model.SpecialTokens.PaddingId, _model.Device);
         var batched = _model.Forward(ids, mask);
 
         var alone = _model.Forward(_model.TokenTensor(shortPrompt));
