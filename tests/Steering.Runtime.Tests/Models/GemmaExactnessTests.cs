@@ -100,6 +100,43 @@ public sealed class GemmaExactnessTests
         Assert.Equal(ReferenceModel.Load(folder.Path).Config.SlidingLayers, ReferenceModel.Load(resaved.Path).Config.SlidingLayers);
     }
 
+    /// <summary>
+    /// A multimodal Gemma 3 folder as transformers 4.50 saves Gemma3ForConditionalGeneration: config.json with model_type
+    /// gemma3 and the text model's settings under text_config, the text model's tensors under <c>language_model.</c>,
+    /// plus vision tower and projector tensors. The text model loads and computes what the text-only folder does.
+    /// </summary>
+    [Fact]
+    public void A_multimodal_gemma3_folder_loads_its_text_model()
+    {
+        using var text = new TempDirectory();
+        using var multimodal = new TempDirectory();
+        var textConfig = RandomCheckpoint.Config(ReferenceFamily.Gemma3);
+        RandomCheckpoint.Write(text.Path, textConfig, seed: 9);
+        var config = new JsonObject
+        {
+            ["architectures"] = new JsonArray("Gemma3ForConditionalGeneration"), ["boi_token_index"] = 255999,
+            ["eoi_token_index"] = 256000, ["eos_token_id"] = new JsonArray(1, 106), ["image_token_index"] = 262144,
+            ["initializer_range"] = 0.02, ["mm_tokens_per_image"] = 256, ["model_type"] = "gemma3", ["text_config"] = textConfig,
+            ["torch_dtype"] = "float32", ["transformers_version"] = "4.50.0.dev0",
+            ["vision_config"] = new JsonObject { ["hidden_size"] = 8, ["model_type"] = "siglip_vision_model", ["patch_size"] = 2 },
+        };
+        RandomCheckpoint.WriteJson(System.IO.Path.Combine(multimodal.Path, "config.json"), config);
+        using (var weights = Steering.Checkpoints.CheckpointWeights.Open(text.Path))
+        using (var tensors = NewDisposeScope())
+        {
+            var renamed = weights.Names.Select(name => new System.Collections.Generic.KeyValuePair<string, Tensor>("language_model." + name, weights.Load(name)))
+                .Append(new("vision_tower.vision_model.embeddings.patch_embedding.weight", ones(8, 3, 2, 2)))
+                .Append(new("multi_modal_projector.mm_input_projection_weight", ones(8, 64)))
+                .ToList();
+            Steering.Checkpoints.CheckpointWeights.Save(multimodal.Path, renamed);
+        }
+
+        using var model = HookedTransformer.Load(multimodal.Path);
+        Assert.Empty(model.LoadWarnings);
+        Assert.Equal("gemma3_text", model.Schema.Architecture);
+        ReferenceAssert.Logits(model, ReferenceModel.Load(text.Path), Ids);
+    }
+
     private static JsonObject Config(ReferenceFamily family, string variant)
     {
         var config = RandomCheckpoint.Config(family);

@@ -8,7 +8,7 @@ using Steering.Models.Llama;
 namespace Steering.Models.Gemma;
 
 /// <summary>
-/// config.json of <c>gemma2</c> and <c>gemma3_text</c> → <see cref="DecoderLayout"/>, with the defaults of Hugging
+/// config.json of <c>gemma2</c> and <c>gemma3_text</c> (or the text part of a multimodal <c>gemma3</c>) → <see cref="DecoderLayout"/>, with the defaults of Hugging
 /// Face's Gemma2Config and Gemma3TextConfig for absent keys, and back. What makes them Gemma: embeddings × √hidden_size,
 /// RMSNorm scaling by (1 + weight), norms after attention and after the MLP, attention scaled by
 /// query_pre_attn_scalar^−½, soft-capped attention scores and logits (Gemma 2's defaults; Gemma 3 only when set), sliding
@@ -20,13 +20,21 @@ internal static class GemmaConfigReader
     public const string Gemma2 = "gemma2";
     public const string Gemma3 = "gemma3_text";
 
-    public static IReadOnlyList<string> ModelTypes { get; } = new[] { Gemma2, Gemma3 };
+    /// <summary>Gemma 3 with its vision tower (Gemma3ForConditionalGeneration): its <c>text_config</c> is read, the rest ignored.</summary>
+    public const string Gemma3Multimodal = "gemma3";
+
+    public static IReadOnlyList<string> ModelTypes { get; } = new[] { Gemma2, Gemma3, Gemma3Multimodal };
 
     private const int DefaultBos = 2, DefaultEos = 1;
 
     /// <exception cref="CheckpointException">A value is malformed, inconsistent or unsupported; the message names the key.</exception>
     public static ModelConfig Read(ConfigJson json)
     {
+        if (json.ModelType == Gemma3Multimodal)
+        {
+            using var text = TextConfig(json);
+            return Read(text);
+        }
         var type = json.ModelType;
         var gemma3 = type == Gemma3;
         if (json.GetBool("use_bidirectional_attention", false))
@@ -80,6 +88,22 @@ internal static class GemmaConfigReader
             InitializerRange = json.GetDouble("initializer_range", 0.02),
         };
         return new ModelConfig(layout, DefaultBos, DefaultEos, tokens => Write(layout, new Settings(queryPreAttnScalar, window, sliding, global, localBase), tokens));
+    }
+
+    /// <summary>
+    /// The text model's config inside a multimodal Gemma 3 config.json: Gemma3Config builds a Gemma3TextConfig from
+    /// <c>text_config</c>, so absent keys take the gemma3_text defaults.
+    /// </summary>
+    private static ConfigJson TextConfig(ConfigJson json)
+    {
+        if (json.GetObject("text_config") is not { } text)
+            throw new CheckpointException(json.Path, "model_type \"gemma3\" (Gemma3ForConditionalGeneration) has no \"text_config\" object");
+        var node = JsonNode.Parse(text.GetRawText())!.AsObject();
+        var innerType = node["model_type"];
+        if (innerType is not null && innerType.ToString() != Gemma3)
+            throw new CheckpointException(json.Path, $"text_config has model_type \"{innerType}\", not \"{Gemma3}\"");
+        node["model_type"] = Gemma3;
+        return ConfigJson.Parse(node.ToJsonString(), json.Path + " (text_config)");
     }
 
     /// <summary>A soft-cap: the family default when absent, none when null, else a positive number.</summary>
