@@ -90,6 +90,10 @@ public partial class HookedTransformer : IDisposable
     public static ModelSchema ReadSchema(string folder, string? name = null) =>
         Architectures.ReadSchema(folder, name ?? DefaultName(folder));
 
+    /// <summary>The layout of the model in <paramref name="folder"/>, from its config.json alone (no weights read).</summary>
+    /// <exception cref="Checkpoints.CheckpointException">The config is missing, malformed or unsupported.</exception>
+    public static DecoderLayout ReadLayout(string folder) => Architectures.ReadLayout(folder);
+
     /// <summary>
     /// A model with freshly initialized weights for a config.json text (any supported <c>model_type</c>), as Hugging
     /// Face initializes that family. Same seed, same weights. It has no tokenizer.

@@ -42,10 +42,12 @@ internal static class Architectures
         }
     }
 
-    public static ModelSchema ReadSchema(string folder, string name)
+    public static ModelSchema ReadSchema(string folder, string name) => ReadLayout(folder).ToSchema(name);
+
+    public static DecoderLayout ReadLayout(string folder)
     {
         using var config = ConfigJson.ReadFolder(folder);
-        return Find(config).ReadConfig(config).Layout.ToSchema(name);
+        return Find(config).ReadConfig(config).Layout;
     }
 
     /// <summary>A model with Hugging Face's random initialization for the config in <paramref name="configJson"/>; same seed, same weights.</summary>
