@@ -129,33 +129,14 @@ internal static class GemmaConfigReader
     /// <summary>config.json as <c>save_pretrained</c> writes it for Gemma2ForCausalLM / Gemma3ForCausalLM.</summary>
     private static string Write(DecoderLayout layout, Settings settings, SpecialTokens tokens)
     {
-        var d = layout.Dimensions;
-        var global = settings.Global;
-        var json = new JsonObject
-        {
-            ["architectures"] = new JsonArray(layout.ModelType == Gemma3 ? "Gemma3ForCausalLM" : "Gemma2ForCausalLM"),
-            ["model_type"] = layout.ModelType,
-            ["vocab_size"] = d.DVocab,
-            ["hidden_size"] = d.DModel,
-            ["intermediate_size"] = d.DMlp,
-            ["num_hidden_layers"] = d.NLayers,
-            ["num_attention_heads"] = d.NHeads,
-            ["num_key_value_heads"] = d.NKvHeads,
-            ["head_dim"] = d.DHead,
-            ["hidden_activation"] = layout.Activation,
-            ["max_position_embeddings"] = d.NCtx,
-            ["initializer_range"] = layout.InitializerRange,
-            ["rms_norm_eps"] = layout.NormEpsilon,
-            ["rope_theta"] = global.Theta,
-            ["rope_scaling"] = global.Scaling is { } s ? LlamaConfigReader.Scaling(s) : null,
-            ["attention_bias"] = layout.QkvBias,
-            ["query_pre_attn_scalar"] = settings.QueryPreAttnScalar,
-            ["sliding_window"] = settings.Window,
-            ["layer_types"] = LlamaConfigReader.LayerTypesJson(settings.Sliding),
-            ["attn_logit_softcapping"] = layout.AttentionSoftcap,
-            ["final_logit_softcapping"] = layout.FinalLogitSoftcap,
-            ["tie_word_embeddings"] = layout.TiedEmbeddings,
-        };
+        var json = LlamaConfigReader.CommonJson(layout, layout.ModelType == Gemma3 ? "Gemma3ForCausalLM" : "Gemma2ForCausalLM", settings.Global);
+        json["hidden_activation"] = layout.Activation;
+        json["attention_bias"] = layout.QkvBias;
+        json["query_pre_attn_scalar"] = settings.QueryPreAttnScalar;
+        json["sliding_window"] = settings.Window;
+        json["layer_types"] = LlamaConfigReader.LayerTypesJson(settings.Sliding);
+        json["attn_logit_softcapping"] = layout.AttentionSoftcap;
+        json["final_logit_softcapping"] = layout.FinalLogitSoftcap;
         if (layout.ModelType == Gemma3) json["rope_local_base_freq"] = settings.LocalBase;
         return LlamaConfigReader.Finish(json, tokens);
     }

@@ -186,27 +186,8 @@ internal static class LlamaConfigReader
     /// <summary>config.json as <c>save_pretrained</c> writes it for the family's …ForCausalLM.</summary>
     private static string Write(DecoderLayout layout, string architecture, SpecialTokens tokens)
     {
-        var d = layout.Dimensions;
-        var rotary = layout.Layers[0].Rotary!;
-        var json = new JsonObject
-        {
-            ["architectures"] = new JsonArray(architecture),
-            ["model_type"] = layout.ModelType,
-            ["vocab_size"] = d.DVocab,
-            ["hidden_size"] = d.DModel,
-            ["intermediate_size"] = d.DMlp,
-            ["num_hidden_layers"] = d.NLayers,
-            ["num_attention_heads"] = d.NHeads,
-            ["num_key_value_heads"] = d.NKvHeads,
-            ["head_dim"] = d.DHead,
-            ["hidden_act"] = layout.Activation,
-            ["max_position_embeddings"] = d.NCtx,
-            ["initializer_range"] = layout.InitializerRange,
-            ["rms_norm_eps"] = layout.NormEpsilon,
-            ["rope_theta"] = rotary.Theta,
-            ["rope_scaling"] = rotary.Scaling is { } s ? Scaling(s) : null,
-            ["tie_word_embeddings"] = layout.TiedEmbeddings,
-        };
+        var json = CommonJson(layout, architecture, layout.Layers[0].Rotary!);
+        json["hidden_act"] = layout.Activation;
         var windows = layout.Layers.Select(l => l.SlidingWindow).ToList();
         switch (layout.ModelType)
         {
@@ -222,12 +203,39 @@ internal static class LlamaConfigReader
                 var windowed = windows.Any(w => w is not null);
                 json["use_sliding_window"] = windowed;
                 json["sliding_window"] = windows.FirstOrDefault(w => w is not null) ?? 4096;
-                json["max_window_layers"] = windowed ? windows.FindIndex(w => w is not null) : d.NLayers;
+                json["max_window_layers"] = windowed ? windows.FindIndex(w => w is not null) : layout.Dimensions.NLayers;
                 if (windowed)
                     json["layer_types"] = LayerTypesJson(windows.Select(w => w is not null));
                 break;
         }
         return Finish(json, tokens);
+    }
+
+    /// <summary>
+    /// The config.json keys the Llama-shaped families and Gemma share: architecture, model_type, sizes, initializer
+    /// range, RMSNorm epsilon, the (global) rotary embedding and tying.
+    /// </summary>
+    internal static JsonObject CommonJson(DecoderLayout layout, string architecture, RotaryLayout rotary)
+    {
+        var d = layout.Dimensions;
+        return new JsonObject
+        {
+            ["architectures"] = new JsonArray(architecture),
+            ["model_type"] = layout.ModelType,
+            ["vocab_size"] = d.DVocab,
+            ["hidden_size"] = d.DModel,
+            ["intermediate_size"] = d.DMlp,
+            ["num_hidden_layers"] = d.NLayers,
+            ["num_attention_heads"] = d.NHeads,
+            ["num_key_value_heads"] = d.NKvHeads,
+            ["head_dim"] = d.DHead,
+            ["max_position_embeddings"] = d.NCtx,
+            ["initializer_range"] = layout.InitializerRange,
+            ["rms_norm_eps"] = layout.NormEpsilon,
+            ["rope_theta"] = rotary.Theta,
+            ["rope_scaling"] = rotary.Scaling is { } s ? Scaling(s) : null,
+            ["tie_word_embeddings"] = layout.TiedEmbeddings,
+        };
     }
 
     /// <summary>Adds the special tokens and the stored dtype to a family's config.json object and writes it out.</summary>
