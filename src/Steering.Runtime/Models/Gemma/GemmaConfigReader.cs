@@ -8,8 +8,9 @@ using Steering.Models.Llama;
 namespace Steering.Models.Gemma;
 
 /// <summary>
-/// config.json of <c>gemma2</c> and <c>gemma3_text</c> (or the text part of a multimodal <c>gemma3</c>) → <see cref="DecoderLayout"/>, with the defaults of Hugging
-/// Face's Gemma2Config and Gemma3TextConfig for absent keys, and back. What makes them Gemma: embeddings × √hidden_size,
+/// config.json of <c>gemma2</c> and <c>gemma3_text</c> (or the text part of a multimodal <c>gemma3</c>) →
+/// <see cref="DecoderLayout"/>, with the defaults of Hugging Face's Gemma2Config and Gemma3TextConfig for absent keys,
+/// and back. What makes them Gemma: embeddings × √hidden_size,
 /// RMSNorm scaling by (1 + weight), norms after attention and after the MLP, attention scaled by
 /// query_pre_attn_scalar^−½, soft-capped attention scores and logits (Gemma 2's defaults; Gemma 3 only when set), sliding
 /// layers (Gemma 2: every other one from layer 0; Gemma 3: all but every sliding_window_pattern-th), and in Gemma 3
@@ -129,7 +130,8 @@ internal static class GemmaConfigReader
     /// <summary>config.json as <c>save_pretrained</c> writes it for Gemma2ForCausalLM / Gemma3ForCausalLM.</summary>
     private static string Write(DecoderLayout layout, Settings settings, SpecialTokens tokens)
     {
-        var json = LlamaConfigReader.CommonJson(layout, layout.ModelType == Gemma3 ? "Gemma3ForCausalLM" : "Gemma2ForCausalLM", settings.Global);
+        var architecture = layout.ModelType == Gemma3 ? "Gemma3ForCausalLM" : "Gemma2ForCausalLM";
+        var json = LlamaConfigReader.CommonJson(layout, architecture, settings.Global);
         json["hidden_activation"] = layout.Activation;
         json["attention_bias"] = layout.QkvBias;
         json["query_pre_attn_scalar"] = settings.QueryPreAttnScalar;
