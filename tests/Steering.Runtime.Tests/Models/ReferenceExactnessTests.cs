@@ -146,6 +146,8 @@ public sealed class ReferenceExactnessTests
     [InlineData(TinyDecoderFolders.MistralConfig)]
     [InlineData(TinyDecoderFolders.Qwen2Config)]
     [InlineData(TinyDecoderFolders.Qwen3Config)]
+    [InlineData(TinyDecoderFolders.Gemma2Config)]
+    [InlineData(TinyDecoderFolders.Gemma3Config)]
     public void Folders_the_runtime_saves_read_the_same_in_the_reference(string config)
     {
         // The reference resolves config.json with its own reader: the config written back must mean the same model.
