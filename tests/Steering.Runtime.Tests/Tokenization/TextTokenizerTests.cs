@@ -25,8 +25,8 @@ public sealed class TextTokenizerTests
     {
         using var folder = new TempDirectory();
         TextTokenizer.Gpt2.SaveTo(folder.Path);
-        var files = TextTokenizer.ForFolder(folder.Path);
-        Assert.Contains("vocab.json", files.Source);
+        var files = TextTokenizer.Load(folder.Path);
+        Assert.Equal("byte-level BPE (vocab.json + merges.txt)", files.Kind);
         Assert.Equal(new[] { 40, 892, 6844, 389 }, files.Encode("I think dogs are"));
         Assert.Equal(new[] { 39, 378 }, files.Encode("Hate"));
         foreach (var text in new[] { " Love", "naïve café — “quotes” 🙂 1234567 tab\tnewline\n  spaces", "<|endoftext|>" })
@@ -42,19 +42,20 @@ public sealed class TextTokenizerTests
         // a+b → ab and Ġ+ab → Ġab make them one token each.
         File.WriteAllText(folder.File("vocab.json"), "{\"a\": 0, \"b\": 1, \"Ġ\": 2, \"ab\": 3, \"Ġab\": 4, \"<|endoftext|>\": 5}");
         File.WriteAllText(folder.File("merges.txt"), "#version: 0.2\na b\nĠ ab\n");
-        var tokenizer = TextTokenizer.ForFolder(folder.Path);
+        var tokenizer = TextTokenizer.Load(folder.Path);
         Assert.Equal(new[] { 3, 4 }, tokenizer.Encode("ab ab"));
         Assert.Equal(new[] { 0, 4, 1 }, tokenizer.Encode("a abb"));
         Assert.Equal("ab ab", tokenizer.Decode(new[] { 3, 4 }));
-        Assert.Contains("vocab.json", tokenizer.Source);
+        Assert.Contains("vocab.json", tokenizer.Kind);
     }
 
     [Fact]
-    public void A_folder_without_tokenizer_files_uses_the_shipped_gpt2_tokenizer_and_half_a_pair_is_an_error()
+    public void A_folder_without_tokenizer_files_is_an_error_naming_the_files_looked_for_and_so_is_half_a_pair()
     {
         using var folder = new TempDirectory();
-        Assert.Same(TextTokenizer.Gpt2, TextTokenizer.ForFolder(folder.Path));
+        var none = Assert.Throws<CheckpointException>(() => TextTokenizer.Load(folder.Path)).Message;
+        Assert.Contains("looked for tokenizer.json, tokenizer.model, and vocab.json + merges.txt", none);
         File.WriteAllText(folder.File("vocab.json"), "{}");
-        Assert.Contains("not merges.txt", Assert.Throws<CheckpointException>(() => TextTokenizer.ForFolder(folder.Path)).Message);
+        Assert.Contains("not merges.txt", Assert.Throws<CheckpointException>(() => TextTokenizer.Load(folder.Path)).Message);
     }
 }

@@ -49,7 +49,7 @@ public sealed partial class Gpt2Model : HookedTransformer
     internal static Gpt2Model Load(string folder, ConfigJson configJson, ModelLoadOptions options)
     {
         var config = Gpt2Config.Read(configJson);
-        var tokenizer = TextTokenizer.ForFolder(folder);
+        var tokenizer = TextTokenizer.Load(folder);
         using var weights = CheckpointWeights.Open(folder);
         // A config that claims far more parameters than the files hold would make the allocation below fail natively
         // (out of memory) before any tensor could be compared: say so first. The slack leaves small gaps (a missing or
