@@ -70,12 +70,12 @@ internal sealed class BytePairModel
 
         var mergesNode = node.Required("merges");
         var prefix = node.String("continuing_subword_prefix") ?? "";
-        var merges = new Dictionary<long, (int, int)>(mergesNode.Count);
+        var merges = new Dictionary<long, (int, int)>(mergesNode.Count, PairComparer.Instance);
         var rank = 0;
         foreach (var merge in mergesNode.Items())
         {
             var (left, right) = ReadMerge(merge);
-            AddMerge(merges, vocabulary, left, right, rank++, prefix, merge.Error);
+            if (AddMerge(merges, vocabulary, left, right, rank++, prefix) is { } problem) throw merge.Error(problem);
         }
         return Create(vocabulary, merges, node.String("unk_token"), prefix, node.String("end_of_word_suffix") ?? "",
             node.Bool("fuse_unk", false), node.Bool("byte_fallback", false), node.Bool("ignore_merges", false), node);
@@ -84,9 +84,12 @@ internal sealed class BytePairModel
     /// <summary>A byte-level BPE from GPT-2 style files: vocab.json's tokens and merges.txt's lines.</summary>
     public static BytePairModel FromFiles(Dictionary<string, int> vocabulary, IEnumerable<(string Left, string Right, Func<string, Exception> Error)> merges)
     {
-        var table = new Dictionary<long, (int, int)>();
+        var table = new Dictionary<long, (int, int)>(PairComparer.Instance);
         var rank = 0;
-        foreach (var (left, right, error) in merges) AddMerge(table, vocabulary, left, right, rank++, "", error);
+        foreach (var (left, right, error) in merges)
+        {
+            if (AddMerge(table, vocabulary, left, right, rank++, "") is { } problem) throw error(problem);
+        }
         return new BytePairModel(vocabulary, table, null, "", "", false, false, false);
     }
 
@@ -104,20 +107,26 @@ internal sealed class BytePairModel
     {
         if (merge.Element.ValueKind == System.Text.Json.JsonValueKind.String)
         {
-            var parts = merge.AsString().Split(' ');
-            return parts.Length == 2 ? (parts[0], parts[1]) : throw merge.Error("a merge is two tokens separated by one space");
+            var text = merge.AsString();
+            var space = text.IndexOf(' ', StringComparison.Ordinal);
+            return space > 0 && space == text.LastIndexOf(' ') && space < text.Length - 1 ? (text[..space], text[(space + 1)..])
+                : throw merge.Error("a merge is two tokens separated by one space");
         }
         var items = new List<string>();
         foreach (var item in merge.Items()) items.Add(item.AsString());
         return items.Count == 2 ? (items[0], items[1]) : throw merge.Error("a merge is a pair of tokens");
     }
 
-    private static void AddMerge(Dictionary<long, (int, int)> merges, Dictionary<string, int> vocabulary, string left, string right, int rank, string prefix, Func<string, Exception> error)
+    /// <summary>Adds a merge (the first of duplicates wins); the problem when a token it names is not in the vocabulary.</summary>
+    private static string? AddMerge(Dictionary<long, (int, int)> merges, Dictionary<string, int> vocabulary, string left, string right, int rank, string prefix)
     {
         var joined = left + (prefix.Length > 0 && right.StartsWith(prefix, StringComparison.Ordinal) ? right[prefix.Length..] : right);
-        int Id(string token) => vocabulary.TryGetValue(token, out var id) ? id
-            : throw error($"the merge \"{left}\" + \"{right}\" names \"{token}\", which is not in the vocabulary");
-        merges.TryAdd(Pair(Id(left), Id(right)), (rank, Id(joined)));
+        foreach (var token in (string[])[left, right, joined])
+        {
+            if (!vocabulary.ContainsKey(token)) return $"the merge \"{left}\" + \"{right}\" names \"{token}\", which is not in the vocabulary";
+        }
+        merges.TryAdd(Pair(vocabulary[left], vocabulary[right]), (rank, vocabulary[joined]));
+        return null;
     }
 
     private static long Pair(int left, int right) => ((long)left << 32) | (uint)right;
@@ -237,6 +246,19 @@ internal sealed class BytePairModel
     }
 
     private static long Priority(int rank, int position) => ((long)rank << 32) | (uint)position;
+
+    /// <summary>
+    /// Hashes a packed (left, right) pair with all 64 bits: long's own hash XORs the halves, so pairs with the same
+    /// left ^ right collide, and hundreds of thousands of merges crawl.
+    /// </summary>
+    private sealed class PairComparer : IEqualityComparer<long>
+    {
+        public static PairComparer Instance { get; } = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long pair) => (int)((ulong)pair * 0x9E3779B97F4A7C15UL >> 32);
+    }
 
     private readonly record struct Symbol(int Id, int Prev, int Next, int Length);
 }

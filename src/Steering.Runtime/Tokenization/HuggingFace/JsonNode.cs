@@ -12,18 +12,30 @@ namespace Steering.Tokenization.HuggingFace;
 /// </summary>
 internal readonly struct JsonNode
 {
-    private JsonNode(string file, string path, JsonElement element)
+    // The path is spelled only when an error needs it: a vocabulary has 10^5 members and merges as many items.
+    private readonly string _parentPath;
+
+    private readonly string? _key;
+
+    private readonly int _index;
+
+    private JsonNode(string file, string parentPath, string? key, int index, JsonElement element)
     {
         File = file;
-        Path = path;
+        _parentPath = parentPath;
+        _key = key;
+        _index = index;
         Element = element;
     }
 
     /// <summary>The file the value is in.</summary>
     public string File { get; }
 
-    /// <summary>Where in the file (<c>model.vocab</c>), empty for the root.</summary>
-    public string Path { get; }
+    /// <summary>Where in the file (<c>model.merges[12]</c>), empty for the root.</summary>
+    public string Path =>
+        _key is not null ? (_parentPath.Length == 0 ? _key : $"{_parentPath}.{_key}")
+        : _index >= 0 ? $"{_parentPath}[{_index}]"
+        : _parentPath;
 
     /// <summary>The value.</summary>
     public JsonElement Element { get; }
@@ -45,7 +57,7 @@ internal readonly struct JsonNode
         {
             throw new CheckpointException(file, $"cannot be read: {e.Message}", e);
         }
-        root = new JsonNode(file, "", document.RootElement);
+        root = new JsonNode(file, "", null, -1, document.RootElement);
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             document.Dispose();
@@ -63,7 +75,7 @@ internal readonly struct JsonNode
     {
         if (Element.ValueKind != JsonValueKind.Object) throw Error($"expected an object, found {Describe(Element)}");
         return Element.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null
-            ? new JsonNode(File, Child(key), value)
+            ? new JsonNode(File, Path, key, -1, value)
             : null;
     }
 
@@ -100,21 +112,21 @@ internal readonly struct JsonNode
     public IEnumerable<JsonNode> Items()
     {
         if (Element.ValueKind != JsonValueKind.Array) throw Error($"expected an array, found {Describe(Element)}");
+        var path = Path;
         var index = 0;
-        foreach (var item in Element.EnumerateArray()) yield return new JsonNode(File, $"{Path}[{index++}]", item);
+        foreach (var item in Element.EnumerateArray()) yield return new JsonNode(File, path, null, index++, item);
     }
 
     /// <summary>The members of this object.</summary>
     public IEnumerable<(string Key, JsonNode Value)> Members()
     {
         if (Element.ValueKind != JsonValueKind.Object) throw Error($"expected an object, found {Describe(Element)}");
-        foreach (var member in Element.EnumerateObject()) yield return (member.Name, new JsonNode(File, Child(member.Name), member.Value));
+        var path = Path;
+        foreach (var member in Element.EnumerateObject()) yield return (member.Name, new JsonNode(File, path, member.Name, -1, member.Value));
     }
 
     /// <summary>The number of items of this array.</summary>
     public int Count => Element.ValueKind == JsonValueKind.Array ? Element.GetArrayLength() : throw Error($"expected an array, found {Describe(Element)}");
-
-    private string Child(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
     private static string Describe(JsonElement element) => element.ValueKind switch
     {
