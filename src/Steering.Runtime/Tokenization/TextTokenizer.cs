@@ -81,12 +81,14 @@ public sealed class TextTokenizer
         if (File.Exists(Path.Combine(folder, TokenizerJsonFile)))
         {
             var pipeline = TokenizerFiles.ReadTokenizerJson(Found(TokenizerJsonFile));
-            core = BosEosTemplate(pipeline, config, folder) is { } template ? pipeline.WithTemplate(template) : pipeline;
+            var rebuilt = config.TokenizerClass is { } name && BosEosTemplateClasses.Contains(name);
+            core = rebuilt ? pipeline.WithTemplate(BosEosTemplate(pipeline, config, folder)) : pipeline;
         }
         else if (File.Exists(Path.Combine(folder, SentencePieceFile)))
         {
-            var added = config.AddedTokens.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
-            core = SentencePieceModelCore.Read(Found(SentencePieceFile), config.AddBosToken ?? true, config.AddEosToken ?? false, added.Count > 0 ? added : null);
+            // transformers converts a lone tokenizer.model into a Llama-style fast tokenizer: BOS/EOS by the two flags.
+            var pipeline = SentencePieceModelFile.Read(Found(SentencePieceFile), config);
+            core = pipeline.WithTemplate(BosEosTemplate(pipeline, config, folder));
         }
         else if (File.Exists(vocab) && File.Exists(merges))
         {
@@ -109,17 +111,24 @@ public sealed class TextTokenizer
     /// transformers' LlamaTokenizerFast and GemmaTokenizerFast replace the file's post-processor with
     /// [BOS] A [EOS] as add_bos_token (default true) and add_eos_token (default false) say.
     /// </summary>
-    private static SpecialTokenTemplate? BosEosTemplate(TokenizerPipeline pipeline, TokenizerConfig config, string folder)
+    private static SpecialTokenTemplate BosEosTemplate(TokenizerPipeline pipeline, TokenizerConfig config, string folder)
     {
-        if (config.TokenizerClass is not { } name || !BosEosTemplateClasses.Contains(name)) return null;
         int[] Id(string key, bool wanted)
         {
             if (!wanted) return [];
-            var text = config.SpecialText(key) ?? throw new CheckpointException(Path.Combine(folder, TokenizerConfig.FileName), $"asks to add {key} but names none");
+            var text = config.SpecialText(key) ?? DefaultSpecialText(key) ?? throw new CheckpointException(Path.Combine(folder, TokenizerConfig.FileName), $"asks to add {key} but names none");
             return [pipeline.IdOf(text) ?? throw new CheckpointException(Path.Combine(folder, TokenizerConfig.FileName), $"{key} \"{text}\" is not in the vocabulary")];
         }
         return new SpecialTokenTemplate(Id("bos_token", config.AddBosToken ?? true), Id("eos_token", config.AddEosToken ?? false));
     }
+
+    /// <summary>LlamaTokenizer's defaults, for a tokenizer.model without a tokenizer_config.json.</summary>
+    private static string? DefaultSpecialText(string key) => key switch
+    {
+        "bos_token" => "<s>",
+        "eos_token" => "</s>",
+        _ => null,
+    };
 
     private static SpecialTokens ResolveSpecialTokens(ITokenizerCore core, TokenizerConfig config, string folder)
     {

@@ -35,6 +35,9 @@ internal sealed class TokenizerConfig
     /// <summary><c>add_eos_token</c> when the file sets it.</summary>
     public bool? AddEosToken { get; private set; }
 
+    /// <summary>transformers' <c>legacy</c> flag of Llama tokenizers, when the file sets it.</summary>
+    public bool? Legacy { get; private set; }
+
     /// <summary><c>tokenizer_class</c> without a <c>Fast</c> suffix, or null.</summary>
     public string? TokenizerClass { get; private set; }
 
@@ -57,6 +60,7 @@ internal sealed class TokenizerConfig
             config.ReadSpecialTexts(root);
             config.AddBosToken = root.Optional("add_bos_token")?.AsBool();
             config.AddEosToken = root.Optional("add_eos_token")?.AsBool();
+            config.Legacy = root.Optional("legacy")?.AsBool();
             config.TokenizerClass = root.String("tokenizer_class")?.Replace("Fast", "", StringComparison.Ordinal);
             if (root.Optional("added_tokens_decoder") is { } decoder)
             {

@@ -81,8 +81,12 @@ internal sealed class BytePairModel
             node.Bool("fuse_unk", false), node.Bool("byte_fallback", false), node.Bool("ignore_merges", false), node);
     }
 
-    /// <summary>A byte-level BPE from GPT-2 style files: vocab.json's tokens and merges.txt's lines.</summary>
-    public static BytePairModel FromFiles(Dictionary<string, int> vocabulary, IEnumerable<(string Left, string Right, Func<string, Exception> Error)> merges)
+    /// <summary>
+    /// A BPE from a vocabulary and merges read elsewhere (merges.txt, a SentencePiece model); each merge brings the
+    /// error to throw when it names a token the vocabulary lacks.
+    /// </summary>
+    public static BytePairModel FromMerges(Dictionary<string, int> vocabulary, IEnumerable<(string Left, string Right, Func<string, Exception> Error)> merges,
+        string? unknown = null, bool byteFallback = false, bool fuseUnknown = false)
     {
         var table = new Dictionary<long, (int, int)>(PairComparer.Instance);
         var rank = 0;
@@ -90,7 +94,8 @@ internal sealed class BytePairModel
         {
             if (AddMerge(table, vocabulary, left, right, rank++, "") is { } problem) throw error(problem);
         }
-        return new BytePairModel(vocabulary, table, null, "", "", false, false, false);
+        int? unknownId = unknown is null ? null : vocabulary[unknown];
+        return new BytePairModel(vocabulary, table, unknownId, "", "", fuseUnknown, byteFallback, false);
     }
 
     private static BytePairModel Create(Dictionary<string, int> vocabulary, Dictionary<long, (int, int)> merges, string? unknown,

@@ -35,6 +35,13 @@ internal static class Decoders
     /// <summary>Byte-level BPE's decoder: the tokens' alphabet characters back to bytes, read as UTF-8.</summary>
     public static ITokenDecoder ByteLevel { get; } = new ByteLevelDecoder();
 
+    /// <summary>SentencePiece BPE's decoder: replacement characters back to spaces, byte tokens to text, one leading space stripped.</summary>
+    public static ITokenDecoder SentencePiece(string space, bool stripLeadingSpace) => new SequenceDecoder(
+    [
+        new ReplaceDecoder(StringPattern.Literal(space), " "), new ByteFallbackDecoder(), new FuseDecoder(),
+        new StripDecoder(" ", stripLeadingSpace ? 1 : 0, 0),
+    ]);
+
     private static string StripCharacter(JsonNode node)
     {
         var text = node.AsString();

@@ -26,6 +26,13 @@ internal static class Normalizers
         var type => throw node.Error($"normalizer type \"{type}\" is not supported (supported: Sequence, NFC, NFD, Lowercase, Prepend, Replace, Strip)"),
     };
 
+    /// <summary>Legacy Llama's normalizer: a leading replacement character (the dummy prefix), and spaces replaced by it.</summary>
+    public static ITextNormalizer SentencePieceLegacy(string space, bool prependSpace)
+    {
+        var replace = new ReplaceNormalizer(StringPattern.Literal(" "), space);
+        return prependSpace ? new SequenceNormalizer([new PrependNormalizer(space), replace]) : replace;
+    }
+
     private sealed class SequenceNormalizer(ITextNormalizer[] normalizers) : ITextNormalizer
     {
         public string Normalize(string text) => normalizers.Aggregate(text, (current, normalizer) => normalizer.Normalize(current));

@@ -27,12 +27,16 @@ internal static class PreTokenizers
         "Sequence" => new SequencePreTokenizer(node.Required("pretokenizers").Items().Select(Read).ToArray()),
         "Split" => new SplitPreTokenizer(StringPattern.Read(node.Required("pattern")), ReadBehavior(node.Required("behavior")), node.Bool("invert", false)),
         "ByteLevel" => new ByteLevelPreTokenizer(node.Bool("add_prefix_space", true), node.Bool("use_regex", true)),
-        "Metaspace" => new MetaspacePreTokenizer(Metaspace.Read(node), node.Bool("split", true)),
+        "Metaspace" => new MetaspacePreTokenizer(HuggingFace.Metaspace.Read(node), node.Bool("split", true)),
         var type => throw node.Error($"pre-tokenizer type \"{type}\" is not supported (supported: Sequence, Split, ByteLevel, Metaspace)"),
     };
 
     /// <summary>The ByteLevel pre-tokenizer GPT-2 folders (vocab.json + merges.txt) imply.</summary>
     public static IPreTokenizer Gpt2ByteLevel { get; } = new ByteLevelPreTokenizer(addPrefixSpace: false, useRegex: true);
+
+    /// <summary>A Metaspace pre-tokenizer that does not split (as transformers writes for non-legacy Llama).</summary>
+    public static IPreTokenizer Metaspace(string replacement, PrependScheme scheme) =>
+        new MetaspacePreTokenizer(new Metaspace(replacement, scheme), split: false);
 
     private static SplitBehavior ReadBehavior(JsonNode node) => node.AsString() switch
     {

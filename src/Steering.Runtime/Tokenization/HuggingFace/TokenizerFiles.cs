@@ -72,7 +72,7 @@ internal static class TokenizerFiles
             if (parts.Length != 2) throw Error("a merge is two tokens separated by one space");
             merges.Add((parts[0], parts[1], Error));
         }
-        var model = BytePairModel.FromFiles(vocabulary, merges);
+        var model = BytePairModel.FromMerges(vocabulary, merges);
 
         var added = config.AddedTokens.ToList();
         if (added.Count == 0 && vocabulary.TryGetValue(EndOfText, out var endOfText)) added.Add(new AddedToken(endOfText, EndOfText, Special: true));
