@@ -83,7 +83,14 @@ internal sealed class TokenizerConfig
         if (File.Exists(jinja))
         {
             config.Files.Add(jinja);
-            config.ChatTemplates.TryAdd("default", File.ReadAllText(jinja));
+            try
+            {
+                config.ChatTemplates.TryAdd("default", File.ReadAllText(jinja));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new Steering.Checkpoints.CheckpointException(jinja, $"cannot be read: {e.Message}", e);
+            }
         }
         return config;
     }

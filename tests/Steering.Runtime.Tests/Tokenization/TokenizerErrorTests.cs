@@ -40,6 +40,17 @@ public sealed class TokenizerErrorTests
         Assert.Contains(message, error.Message);
     }
 
+    [Theory]
+    [InlineData("0.1")]
+    [InlineData("\"x\"")]
+    public void Bpe_dropout_is_refused(string dropout)
+    {
+        using var folder = CopyOf("llama3");
+        Edit(folder.File("tokenizer.json"), tokenizer => tokenizer["model"]!["dropout"] = JsonNode.Parse(dropout));
+        Assert.Contains("model.dropout: BPE dropout makes tokenization random",
+            Assert.Throws<CheckpointException>(() => TextTokenizer.Load(folder.Path)).Message);
+    }
+
     [Fact]
     public void A_merge_naming_a_token_the_vocabulary_lacks_is_named()
     {

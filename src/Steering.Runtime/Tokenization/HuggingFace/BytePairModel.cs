@@ -62,7 +62,7 @@ internal sealed class BytePairModel
     /// <exception cref="Steering.Checkpoints.CheckpointException">Dropout, a malformed vocabulary, or a merge naming a token the vocabulary lacks.</exception>
     public static BytePairModel Read(JsonNode node)
     {
-        if (node.Optional("dropout") is { } dropout && dropout.Element.GetDouble() != 0)
+        if (node.Optional("dropout") is { } dropout && !(dropout.Element.ValueKind == System.Text.Json.JsonValueKind.Number && dropout.Element.GetDouble() == 0))
             throw dropout.Error("BPE dropout makes tokenization random; a model's tokenizer has none");
         var vocabularyNode = node.Required("vocab");
         var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
