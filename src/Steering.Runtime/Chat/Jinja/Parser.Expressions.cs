@@ -24,7 +24,7 @@ internal sealed partial class Parser
                 break;
             items.Add(ParseExpression());
         }
-        return new ListExpr(first.Position, items);
+        return new ListExpr(first.Position, items, IsTuple: true);
     }
 
     private Expr ParseExpression(bool withCondition = true)
@@ -182,7 +182,7 @@ internal sealed partial class Parser
         if (Current.IsOperator(")"))
         {
             _index++;
-            return new ListExpr(at, []);
+            return new ListExpr(at, [], IsTuple: true);
         }
         var first = ParseExpression();
         if (Current.IsOperator(")"))
@@ -193,7 +193,7 @@ internal sealed partial class Parser
         Expect(TokenKind.Operator, "',' or ')'", ",");
         var items = new List<Expr> { first };
         items.AddRange(ParseItems(")"));
-        return new ListExpr(at, items);
+        return new ListExpr(at, items, IsTuple: true);
     }
 
     /// <summary>Comma-separated expressions up to <paramref name="close"/> (a trailing comma is allowed).</summary>

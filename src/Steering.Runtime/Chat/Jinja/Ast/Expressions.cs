@@ -50,8 +50,8 @@ internal sealed record CompareExpr(SourcePosition Position, Expr First, IReadOnl
 /// <summary><c>then if condition else otherwise</c>; without <c>else</c> the false branch is undefined.</summary>
 internal sealed record ConditionalExpr(SourcePosition Position, Expr Condition, Expr Then, Expr? Otherwise) : Expr(Position);
 
-/// <summary><c>[a, b]</c> or a tuple <c>(a, b)</c> (the interpreter treats tuples as lists).</summary>
-internal sealed record ListExpr(SourcePosition Position, IReadOnlyList<Expr> Items) : Expr(Position);
+/// <summary><c>[a, b]</c>, or a tuple <c>(a, b)</c> when <paramref name="IsTuple"/>.</summary>
+internal sealed record ListExpr(SourcePosition Position, IReadOnlyList<Expr> Items, bool IsTuple = false) : Expr(Position);
 
 /// <summary><c>{key: value, ...}</c>.</summary>
 internal sealed record DictExpr(SourcePosition Position, IReadOnlyList<KeyValuePair<Expr, Expr>> Entries) : Expr(Position);

@@ -40,7 +40,7 @@ internal static class Filters
         ["float"] = ToFloat,
         ["abs"] = (v, a) => v switch
         {
-            long l => l == long.MinValue ? throw new RenderError("integer overflow in abs") : Math.Abs(l),
+            long l => l == long.MinValue ? throw new RenderError("integer overflow in abs") : (object)Math.Abs(l),
             double d => Math.Abs(d),
             bool b => b ? 1L : 0L,
             _ => throw new RenderError($"bad operand type for abs(): '{Values.TypeName(v)}'"),

@@ -36,7 +36,7 @@ internal sealed partial class Interpreter
             : conditional.Otherwise is null
                 ? new Undefined("the inline if-expression evaluated to false and no else section was defined")
                 : Evaluate(conditional.Otherwise, scope),
-        ListExpr list => EvaluateList(list.Items, scope),
+        ListExpr list => list.IsTuple ? new TupleValue(EvaluateList(list.Items, scope)) : EvaluateList(list.Items, scope),
         DictExpr dict => EvaluateDict(dict, scope),
         _ => throw new RenderError($"unsupported expression {expression.GetType().Name}"),
     };

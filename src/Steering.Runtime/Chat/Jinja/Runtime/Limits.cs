@@ -7,7 +7,7 @@ namespace Steering.Chat.Jinja.Runtime;
 internal static class Limits
 {
     /// <summary>The longest output or string value, in UTF-16 units (real chat prompts are far below this).</summary>
-    public const int MaxStringLength = 64 * 1024 * 1024;
+    public const int MaxStringLength = 16 * 1024 * 1024;
 
     /// <summary>All for-loop iterations of one render together.</summary>
     public const long MaxLoopIterations = 10_000_000;

@@ -69,9 +69,9 @@ internal static class Methods
         }
     }
 
-    /// <summary>A dict's (key, value) pairs as two-item lists (Python's tuples).</summary>
+    /// <summary>A dict's (key, value) pairs.</summary>
     public static List<object?> Items(OrderedDictionary<object, object?> dict) =>
-        dict.Select(entry => (object?)new List<object?> { entry.Key, entry.Value }).ToList();
+        dict.Select(entry => (object?)new TupleValue([entry.Key, entry.Value])).ToList();
 
     private static string? OptionalString(object? value, string callee) => value switch
     {

@@ -19,7 +19,7 @@ internal static class Operators
             return op switch
             {
                 "+" => Add(a, b),
-                "-" when BothNumbers(a, b) => IsIntegral(a, b) ? checked(Values.ToLong(a) - Values.ToLong(b)) : Values.ToDouble(a) - Values.ToDouble(b),
+                "-" when BothNumbers(a, b) => IsIntegral(a, b) ? (object)checked(Values.ToLong(a) - Values.ToLong(b)) : Values.ToDouble(a) - Values.ToDouble(b),
                 "*" => Multiply(a, b),
                 "/" when BothNumbers(a, b) => Values.ToDouble(b) == 0 ? throw new RenderError("division by zero") : Values.ToDouble(a) / Values.ToDouble(b),
                 "//" when BothNumbers(a, b) => FloorDivide(a, b),
@@ -59,7 +59,7 @@ internal static class Operators
     private static object Add(object? a, object? b)
     {
         if (BothNumbers(a, b))
-            return IsIntegral(a, b) ? checked(Values.ToLong(a) + Values.ToLong(b)) : Values.ToDouble(a) + Values.ToDouble(b);
+            return IsIntegral(a, b) ? (object)checked(Values.ToLong(a) + Values.ToLong(b)) : Values.ToDouble(a) + Values.ToDouble(b);
         return (a, b) switch
         {
             (string x, string y) => Concat(x, y),
@@ -71,7 +71,7 @@ internal static class Operators
     private static object Multiply(object? a, object? b)
     {
         if (BothNumbers(a, b))
-            return IsIntegral(a, b) ? checked(Values.ToLong(a) * Values.ToLong(b)) : Values.ToDouble(a) * Values.ToDouble(b);
+            return IsIntegral(a, b) ? (object)checked(Values.ToLong(a) * Values.ToLong(b)) : Values.ToDouble(a) * Values.ToDouble(b);
         return (a, b) switch
         {
             (string s, long or bool) => PythonText.Repeat(s, Values.ToLong(b)),

@@ -9,7 +9,7 @@ namespace Steering.Chat.Jinja.Runtime;
 
 /// <summary>
 /// The template value model and Python's meaning of it. Values are: null (None), <see cref="Undefined"/>, bool, long,
-/// double, string, <see cref="List{T}"/> of values (lists and tuples), <see cref="OrderedDictionary{TKey,TValue}"/>
+/// double, string, <see cref="List{T}"/> of values (lists; <see cref="TupleValue"/> for tuples), <see cref="OrderedDictionary{TKey,TValue}"/>
 /// (dicts, insertion-ordered as Python's), <see cref="Namespace"/>, <see cref="LoopInfo"/> and <see cref="Callable"/>.
 /// </summary>
 internal static class Values
@@ -23,7 +23,7 @@ internal static class Values
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.Number => element.TryGetInt64(out var integer) ? integer : element.GetDouble(),
+        JsonValueKind.Number => element.TryGetInt64(out var integer) ? (object)integer : element.GetDouble(),
         JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToList(),
         _ => ObjectFromJson(element),
     };
@@ -42,6 +42,7 @@ internal static class Values
         Undefined => "Undefined",
         bool => "bool",
         long => "int",
+        TupleValue => "tuple",
         double => "float",
         string => "str",
         List<object?> => "list",
@@ -98,14 +99,15 @@ internal static class Values
             case double d: builder.Append(FormatFloat(d)); break;
             case string s: AppendStringRepr(builder, s); break;
             case List<object?> list:
-                builder.Append('[');
+                var tuple = list is TupleValue;
+                builder.Append(tuple ? '(' : '[');
                 for (var i = 0; i < list.Count; i++)
                 {
                     if (i > 0)
                         builder.Append(", ");
                     AppendRepr(builder, list[i], depth + 1);
                 }
-                builder.Append(']');
+                builder.Append(tuple ? (list.Count == 1 ? ",)" : ")") : "]");
                 break;
             case OrderedDictionary<object, object?> dict:
                 builder.Append('{');
