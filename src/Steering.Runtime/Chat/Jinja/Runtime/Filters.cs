@@ -136,7 +136,7 @@ internal static class Filters
         var factor = Math.Pow(10, precision);
         return (arguments.Get(1, "method", "common") as string) switch
         {
-            "common" => Math.Round(number * factor, MidpointRounding.AwayFromZero) / factor,
+            "common" => Math.Round(number, precision, MidpointRounding.ToEven), // Python's round(): half to even
             "floor" => Math.Floor(number * factor) / factor,
             "ceil" => Math.Ceiling(number * factor) / factor,
             var other => throw new RenderError($"filter 'round': method must be 'common', 'ceil' or 'floor', not '{other}'"),

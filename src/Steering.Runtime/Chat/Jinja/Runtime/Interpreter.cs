@@ -127,7 +127,9 @@ internal sealed partial class Interpreter(string templateName)
             scope.Set(targets[0], item);
             return;
         }
-        var values = Values.Iterate(item);
+        var values = item is string or List<object?> or OrderedDictionary<object, object?>
+            ? Values.Iterate(item)
+            : throw new RenderError($"cannot unpack non-iterable {Values.TypeName(item)} object");
         if (values.Count != targets.Count)
             throw new RenderError(values.Count > targets.Count
                 ? $"too many values to unpack (expected {targets.Count})"

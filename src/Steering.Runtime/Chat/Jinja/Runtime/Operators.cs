@@ -64,6 +64,7 @@ internal static class Operators
         {
             (string x, string y) => Concat(x, y),
             (List<object?> x, List<object?> y) => ConcatLists(x, y),
+            (string or List<object?>, _) => throw new RenderError($"can only concatenate {Values.TypeName(a)} (not \"{Values.TypeName(b)}\") to {Values.TypeName(a)}"),
             _ => throw Unsupported("+", a, b),
         };
     }

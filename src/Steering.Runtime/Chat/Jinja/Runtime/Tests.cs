@@ -19,9 +19,9 @@ internal static class Tests
         ["true"] = (v, a) => NoArguments(a, "true") && v is true,
         ["false"] = (v, a) => NoArguments(a, "false") && v is false,
         ["mapping"] = (v, a) => NoArguments(a, "mapping") && v is OrderedDictionary<object, object?>,
-        // Jinja2's Undefined iterates (as empty) but has no __getitem__: iterable, yet not a sequence.
+        // Jinja2's Undefined has __iter__, __len__ and __getitem__, so it passes both (and iterates as empty).
         ["iterable"] = (v, a) => NoArguments(a, "iterable") && v is string or List<object?> or OrderedDictionary<object, object?> or Undefined,
-        ["sequence"] = (v, a) => NoArguments(a, "sequence") && v is string or List<object?> or OrderedDictionary<object, object?>,
+        ["sequence"] = (v, a) => NoArguments(a, "sequence") && v is string or List<object?> or OrderedDictionary<object, object?> or Undefined,
         ["callable"] = (v, a) => NoArguments(a, "callable") && v is Callable,
         ["lower"] = (v, a) => NoArguments(a, "lower") && v is string s && s == PythonText.Lower(s),
         ["upper"] = (v, a) => NoArguments(a, "upper") && v is string s && s == PythonText.Upper(s),

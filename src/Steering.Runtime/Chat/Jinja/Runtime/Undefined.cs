@@ -13,7 +13,7 @@ internal sealed class Undefined(string hint)
 
     public static Undefined Attribute(object? owner, string name) => new($"{Values.ObjectDescription(owner)} has no attribute '{name}'");
 
-    public static Undefined Element(object? owner, object? key) => new($"{Values.ObjectDescription(owner)} has no element {Values.Repr(key)}");
+    public static Undefined Element(object? owner, object? key) => new($"{Values.ObjectDescription(owner, quoted: false)} has no element {Values.Repr(key)}");
 
     public RenderError Fail() => new(Hint);
 }

@@ -53,8 +53,9 @@ internal static class Values
         _ => value.GetType().Name,
     };
 
-    /// <summary>How Jinja2's undefined hints name an object: <c>'dict object'</c>, or <c>None</c>.</summary>
-    public static string ObjectDescription(object? value) => value is null ? "None" : $"'{TypeName(value)} object'";
+    /// <summary>How Jinja2's undefined hints name an object: <c>'dict object'</c> (unquoted for missing elements), or <c>None</c>.</summary>
+    public static string ObjectDescription(object? value, bool quoted = true) =>
+        value is null ? "None" : quoted ? $"'{TypeName(value)} object'" : $"{TypeName(value)} object";
 
     public static bool IsTruthy(object? value) => value switch
     {
