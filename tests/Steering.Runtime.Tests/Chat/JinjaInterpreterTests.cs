@@ -29,6 +29,7 @@ public sealed class JinjaInterpreterTests
     [Theory]
     [InlineData("{{ 1 + 2 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }} {{ 7 % -3 }} {{ 7 / 2 }} {{ 6 / 2 }} {{ 2 ** 10 }} {{ 2 ** -1 }}", "3 3 -4 2 -2 3.5 3.0 1024 0.5")]
     [InlineData("{{ 1.5 + 1 }} {{ 0.1 + 0.2 }} {{ 1e20 }} {{ 1e-5 }} {{ 10.0 }} {{ -7.5 // 2 }} {{ -7.5 % 2 }} {{ 1_000 }}", "2.5 0.30000000000000004 1e+20 1e-05 10.0 -4.0 0.5 1000")]
+    [InlineData("{{ 1 // 0.1 }} {{ -12.0 % 6 }} {{ 1 % -0.3 }} {{ -0.0 // 5 }} {{ 7.5 // -2 }}", "9.0 0.0 -0.19999999999999996 -0.0 -4.0")]
     [InlineData("{{ 2 + 3 * 4 }} {{ (2 + 3) * 4 }} {{ 2 * 3 ** 2 }} {{ 10 - 2 - 3 }} {{ 2 ** 3 ** 2 }}", "14 20 18 5 64")]
     [InlineData("{{ 'a' ~ 1 ~ true ~ none ~ missing }}", "a1TrueNone")]
     [InlineData("{{ none }}|{{ true }}|{{ False }}|{{ missing }}|{{ True + 1 }}", "None|True|False||2")]
@@ -77,7 +78,7 @@ public sealed class JinjaInterpreterTests
     [InlineData("{{ msgs | map(attribute='role') | join(',') }}|{{ msgs | selectattr('role', 'equalto', 'user') | list | length }}|{{ msgs | rejectattr('role', 'equalto', 'user') | map(attribute='content') | first }}|{{ [1, 0, 2, none] | select | list }}|{{ ['a', 'b', 'c'] | reject('equalto', 'b') | join }}|{{ ['a', 'B'] | map('upper') | join }}|{{ msgs | selectattr('flag') | list | length }}", "system,user,user|2|s|[1, 2]|ac|AB|1")]
     [InlineData("{{ 'aaa' | replace('a', 'b', 2) }} {{ 'a-b' | replace('-', '+') }} {{ 'ab' | replace('', '.') }}", "bba a+b .a.b.")]
     [InlineData("{{ '42' | int + 1 }} {{ '3.9' | int }} {{ 'x' | int }} {{ 'x' | int(7) }} {{ '2.5' | float }} {{ 3 | float }} {{ 'ff' | int(base=16) }}", "43 3 0 7 2.5 3.0 255")]
-    [InlineData("{{ 'ab' | list }} {{ [1, 2] | reverse | list }}{{ 'ab' | reverse }} {{ [] | first }}|{{ [1, 2, 3] | sum }} {{ 2.5 | round }} {{ 3.14159 | round(2) }} {{ 2.1 | round(0, 'ceil') }} {{ 'x' | count }}", "['a', 'b'] [2, 1]ba |6 2.0 3.14 3.0 1")]
+    [InlineData("{{ 'ab' | list }} {{ [1, 2] | reverse | list }}{{ 'ab' | reverse }} {{ [] | first }}|{{ [1, 2, 3] | sum }} {{ 2.5 | round }} {{ 3.14159 | round(2) }} {{ 2.1 | round(0, 'ceil') }} {{ 'x' | count }} {{ 2.675 | round(2) }} {{ 3 | round }}", "['a', 'b'] [2, 1]ba |6 2.0 3.14 3.0 1 2.67 3")]
     public void Filters(string template, string expected) => Assert.Equal(expected, Render(template,
         "{\"xs\": [1, 2, 3], \"msgs\": [{\"role\": \"system\", \"content\": \"s\"}, {\"role\": \"user\", \"content\": \"u1\", \"flag\": true}, {\"role\": \"user\", \"content\": \"u2\"}]}"));
 

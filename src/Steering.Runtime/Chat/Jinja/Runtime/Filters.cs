@@ -45,7 +45,7 @@ internal static class Filters
             bool b => b ? 1L : 0L,
             _ => throw new RenderError($"bad operand type for abs(): '{Values.TypeName(v)}'"),
         },
-        ["round"] = (v, a) => Round(v, a),
+        ["round"] = Round,
         ["sum"] = (v, a) =>
         {
             a.Bind("filter 'sum'", "attribute", "start");
@@ -128,18 +128,22 @@ internal static class Filters
         };
     }
 
-    private static double Round(object? value, Arguments arguments)
+    private static object Round(object? value, Arguments arguments)
     {
         arguments.Bind("filter 'round'", "precision", "method");
         var precision = (int)Math.Clamp(Values.ToLong(arguments.Get(0, "precision", 0L)), 0, 15);
+        var method = arguments.Get(1, "method", "common") as string;
+        if (method == "common" && value is long or bool)
+            return Values.ToLong(value); // Python's round() keeps an int an int
         var number = Values.ToDouble(value);
         var factor = Math.Pow(10, precision);
-        return (arguments.Get(1, "method", "common") as string) switch
+        return method switch
         {
-            "common" => Math.Round(number, precision, MidpointRounding.ToEven), // Python's round(): half to even
+            // Python's round() rounds the exact binary value half to even (round(2.675, 2) == 2.67), as .NET's "F" format does.
+            "common" => double.Parse(number.ToString("F" + precision, CultureInfo.InvariantCulture), CultureInfo.InvariantCulture),
             "floor" => Math.Floor(number * factor) / factor,
             "ceil" => Math.Ceiling(number * factor) / factor,
-            var other => throw new RenderError($"filter 'round': method must be 'common', 'ceil' or 'floor', not '{other}'"),
+            _ => throw new RenderError($"filter 'round': method must be 'common', 'ceil' or 'floor', not '{method}'"),
         };
     }
 

@@ -110,8 +110,7 @@ internal static class Operators
             var quotient = checked(x / y);
             return x % y != 0 && (x < 0) != (y < 0) ? quotient - 1 : quotient;
         }
-        var divisor = Values.ToDouble(b);
-        return divisor == 0 ? throw new RenderError("float floor division by zero") : Math.Floor(Values.ToDouble(a) / divisor);
+        return FloatDivMod(Values.ToDouble(a), Values.ToDouble(b), "float floor division by zero").Quotient;
     }
 
     private static object Modulo(object? a, object? b)
@@ -126,11 +125,34 @@ internal static class Operators
             var remainder = x % y;
             return remainder != 0 && (remainder < 0) != (y < 0) ? remainder + y : remainder;
         }
-        double p = Values.ToDouble(a), q = Values.ToDouble(b);
-        if (q == 0)
-            throw new RenderError("float modulo");
-        var r = p % q;
-        return r != 0 && (r < 0) != (q < 0) ? r + q : r;
+        return FloatDivMod(Values.ToDouble(a), Values.ToDouble(b), "float modulo").Remainder;
+    }
+
+    /// <summary>CPython's float divmod: the remainder takes the divisor's sign, the quotient is floored exactly.</summary>
+    private static (double Quotient, double Remainder) FloatDivMod(double x, double y, string zeroMessage)
+    {
+        if (y == 0)
+            throw new RenderError(zeroMessage);
+        var remainder = x % y;
+        var quotient = (x - remainder) / y;
+        if (remainder != 0)
+        {
+            if ((y < 0) != (remainder < 0))
+            {
+                remainder += y;
+                quotient -= 1;
+            }
+        }
+        else
+            remainder = Math.CopySign(0.0, y);
+        if (quotient != 0)
+        {
+            var floored = Math.Floor(quotient);
+            quotient = quotient - floored > 0.5 ? floored + 1 : floored;
+        }
+        else
+            quotient = Math.CopySign(0.0, x / y);
+        return (quotient, remainder);
     }
 
     private static object Power(object? a, object? b)
