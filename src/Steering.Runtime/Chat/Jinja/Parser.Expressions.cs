@@ -51,24 +51,17 @@ internal sealed partial class Parser
         return value;
     }
 
-    private Expr ParseOr()
-    {
-        var left = ParseAnd();
-        while (Current.IsName("or"))
-        {
-            var at = Next().Position;
-            left = new LogicalExpr(at, false, left, ParseAnd());
-        }
-        return left;
-    }
+    private Expr ParseOr() => ParseLogical("or", ParseAnd);
 
-    private Expr ParseAnd()
+    private Expr ParseAnd() => ParseLogical("and", ParseNot);
+
+    private Expr ParseLogical(string keyword, System.Func<Expr> operand)
     {
-        var left = ParseNot();
-        while (Current.IsName("and"))
+        var left = operand();
+        while (Current.IsName(keyword))
         {
             var at = Next().Position;
-            left = new LogicalExpr(at, true, left, ParseNot());
+            left = new LogicalExpr(at, keyword == "and", left, operand());
         }
         return left;
     }

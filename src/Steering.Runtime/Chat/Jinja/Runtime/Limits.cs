@@ -10,7 +10,7 @@ internal static class Limits
     public const int MaxStringLength = 16 * 1024 * 1024;
 
     /// <summary>All for-loop iterations of one render together.</summary>
-    public const long MaxLoopIterations = 10_000_000;
+    public const long MaxLoopIterations = 1_000_000;
 
     /// <summary>Nested macro calls (recursion).</summary>
     public const int MaxCallDepth = 64;
