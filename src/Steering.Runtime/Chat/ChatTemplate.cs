@@ -15,6 +15,7 @@ namespace Steering.Chat;
 /// <c>apply_chat_template(messages, tokenize=False)</c> renders it: Jinja2 with <c>trim_blocks</c> and
 /// <c>lstrip_blocks</c>, <c>raise_exception</c>, <c>strftime_now</c> and a <c>tojson</c> that keeps non-ASCII text.
 /// Parsing checks the whole template, so a construct this interpreter lacks fails at load time, naming its line.
+/// A parsed template is immutable: <see cref="Render"/> may run on several threads at once.
 /// </summary>
 public sealed class ChatTemplate
 {

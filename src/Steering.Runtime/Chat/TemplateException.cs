@@ -24,10 +24,18 @@ public sealed class TemplateException : SteeringException
     }
 
     /// <summary>Creates an error with a message (prefer the other constructor).</summary>
-    public TemplateException(string message) : base(message) => Template = Problem = message;
+    public TemplateException(string message) : base(message)
+    {
+        Template = "";
+        Problem = message;
+    }
 
     /// <summary>Creates an error with a message and its cause (prefer the other constructor).</summary>
-    public TemplateException(string message, Exception innerException) : base(message, innerException) => Template = Problem = message;
+    public TemplateException(string message, Exception innerException) : base(message, innerException)
+    {
+        Template = "";
+        Problem = message;
+    }
 
     /// <summary>Creates an error with no message (prefer the other constructors).</summary>
     public TemplateException() => Template = Problem = "";

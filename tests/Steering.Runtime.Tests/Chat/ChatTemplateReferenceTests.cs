@@ -102,4 +102,13 @@ public sealed class ChatTemplateReferenceTests
         var text = ChatTemplate.FromTokenizerConfig(config).Render([ChatMessage.User("Hi")], true, context);
         Assert.Contains("Today Date: 31 Dec 2024\n", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Strftime_now_formats_as_python_strftime()
+    {
+        // Python: datetime(2025, 3, 5, 14, 30, 7).strftime(the same format)
+        var context = new ChatTemplateContext { Clock = new FixedClock(new DateTimeOffset(2025, 3, 5, 14, 30, 7, TimeSpan.Zero)) };
+        var text = ChatTemplate.Parse("{{ strftime_now('%-d %B %Y %H:%M:%S %p %I %j %a %A %b %m %y %e %F %T %D %w %%') }}").Render([], false, context);
+        Assert.Equal("5 March 2025 14:30:07 PM 02 064 Wed Wednesday Mar 03 25  5 2025-03-05 14:30:07 03/05/25 3 %", text);
+    }
 }

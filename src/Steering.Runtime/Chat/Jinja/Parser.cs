@@ -15,7 +15,7 @@ internal sealed partial class Parser
     internal const int MaxNesting = 100;
 
     private static readonly HashSet<string> UnsupportedStatements =
-        ["include", "import", "from", "extends", "block", "call", "filter", "with", "autoescape", "do", "trans", "endraw"];
+        ["include", "import", "from", "extends", "block", "call", "filter", "with", "autoescape", "do", "trans"];
 
     private readonly List<Token> _tokens;
     private readonly string _templateName;

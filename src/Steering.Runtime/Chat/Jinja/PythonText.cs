@@ -78,6 +78,25 @@ internal static class PythonText
         return parts;
     }
 
+    /// <summary>Python's <c>str.splitlines()</c>: lines without their ends, at every line boundary Python knows.</summary>
+    public static List<string> SplitLines(string s)
+    {
+        var lines = new List<string>();
+        var start = 0;
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (s[i] is not ('\n' or '\r' or '\v' or '\f' or '\x1c' or '\x1d' or '\x1e' or '\x85' or '\u2028' or '\u2029'))
+                continue;
+            lines.Add(s[start..i]);
+            if (s[i] == '\r' && i + 1 < s.Length && s[i + 1] == '\n')
+                i++;
+            start = i + 1;
+        }
+        if (start < s.Length)
+            lines.Add(s[start..]);
+        return lines;
+    }
+
     /// <summary>Python's <c>str.title()</c>: a cased letter after another cased letter is lowered, any other is raised.</summary>
     public static string Title(string s)
     {

@@ -52,6 +52,33 @@ internal static class Filters
             var attribute = a.Get(0, "attribute") as string;
             return Values.Iterate(v).Aggregate(a.Get(1, "start", 0L), (total, item) => Operators.Binary("+", total, attribute is null ? item : Path(item, attribute)));
         },
+        ["sort"] = (v, a) =>
+        {
+            a.Bind("filter 'sort'", "reverse", "case_sensitive", "attribute");
+            var sorted = Sorted(Values.Iterate(v), a, 1, 2);
+            if (Values.IsTruthy(a.Get(0, "reverse", false)))
+                sorted.Reverse();
+            return sorted;
+        },
+        ["unique"] = (v, a) =>
+        {
+            a.Bind("filter 'unique'", "case_sensitive", "attribute");
+            var seen = new List<object?>();
+            var unique = new List<object?>();
+            foreach (var item in Values.Iterate(v))
+            {
+                var key = SortKey(item, a, 0, 1);
+                if (!seen.Any(other => Values.AreEqual(other, key)))
+                {
+                    seen.Add(key);
+                    unique.Add(item);
+                }
+            }
+            return unique;
+        },
+        ["min"] = (v, a) => Sorted(Values.Iterate(v), a.Bind("filter 'min'", "case_sensitive", "attribute"), 0, 1) is { Count: > 0 } s ? s[0] : new Undefined("No aggregated item, sequence was empty."),
+        ["max"] = (v, a) => Sorted(Values.Iterate(v), a.Bind("filter 'max'", "case_sensitive", "attribute"), 0, 1) is { Count: > 0 } s ? s[^1] : new Undefined("No aggregated item, sequence was empty."),
+        ["indent"] = Indent,
         ["map"] = Map,
         ["select"] = (v, a) => Select(v, a, keep: true, byAttribute: false),
         ["reject"] = (v, a) => Select(v, a, keep: false, byAttribute: false),
@@ -174,6 +201,36 @@ internal static class Filters
             var subject = attribute is null ? item : Path(item, attribute);
             return (test is null ? Values.IsTruthy(subject) : Tests.Apply(test, subject, testArguments)) == keep;
         }).ToList();
+    }
+
+    /// <summary>
+    /// The items in order (stable), comparing the attribute at <paramref name="attributeIndex"/> if given and, unless
+    /// the argument at <paramref name="caseIndex"/> is true, strings lower-cased (Jinja2's sort, min, max).
+    /// </summary>
+    private static List<object?> Sorted(IReadOnlyList<object?> items, Arguments arguments, int caseIndex, int attributeIndex)
+    {
+        var keyed = items.Select(item => (Key: SortKey(item, arguments, caseIndex, attributeIndex), Item: item)).ToList();
+        return keyed.Order(Comparer<(object? Key, object? Item)>.Create((x, y) => Values.Compare(x.Key, y.Key, "<"))).Select(pair => pair.Item).ToList();
+    }
+
+    private static object? SortKey(object? item, Arguments arguments, int caseIndex, int attributeIndex)
+    {
+        var key = arguments.Get(attributeIndex, "attribute") is { } attribute ? Path(item, Values.Str(attribute)) : item;
+        return key is string s && !Values.IsTruthy(arguments.Get(caseIndex, "case_sensitive", false)) ? PythonText.Lower(s) : key;
+    }
+
+    /// <summary>Jinja2's indent: every line but the first (and blank ones, unless asked) gets the indentation.</summary>
+    private static string Indent(object? value, Arguments arguments)
+    {
+        arguments.Bind("filter 'indent'", "width", "first", "blank");
+        var width = arguments.Get(0, "width", 4L);
+        var indentation = width as string ?? new string(' ', (int)Math.Clamp(Values.ToLong(width), 0, 1000));
+        var lines = PythonText.SplitLines(Values.Str(value) + "\n");
+        var blank = Values.IsTruthy(arguments.Get(2, "blank", false));
+        var text = new System.Text.StringBuilder(lines[0]);
+        foreach (var line in lines.Skip(1))
+            text.Append('\n').Append(blank || line.Length > 0 ? indentation + line : line);
+        return (Values.IsTruthy(arguments.Get(1, "first", false)) ? indentation : "") + text;
     }
 
     /// <summary>A dotted attribute path looked up item-first, as Jinja2's attribute getter does (<c>'0'</c> indexes lists).</summary>

@@ -18,6 +18,9 @@ internal sealed class LoopInfo(IReadOnlyList<object?> items)
         "length" => (long)items.Count,
         "previtem" => Index0 > 0 ? items[Index0 - 1] : Undefined.Attribute(this, name),
         "nextitem" => Index0 < items.Count - 1 ? items[Index0 + 1] : Undefined.Attribute(this, name),
+        "cycle" => new BuiltinFunction("loop.cycle", arguments => arguments.Positional.Count > 0
+            ? arguments.Positional[Index0 % arguments.Positional.Count]
+            : throw new RenderError("loop.cycle() needs at least one value")),
         "depth" => 1L,
         "depth0" => 0L,
         _ => Undefined.Attribute(this, name),

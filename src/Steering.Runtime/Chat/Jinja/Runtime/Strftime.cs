@@ -19,7 +19,11 @@ internal static class Strftime
                 continue;
             }
             var directive = format[++i];
-            output.Append(directive switch
+            // glibc's '-' flag ("%-d"): the number without padding.
+            var unpadded = directive == '-' && i + 1 < format.Length;
+            if (unpadded)
+                directive = format[++i];
+            var text = directive switch
             {
                 'a' => time.ToString("ddd", c),
                 'A' => time.ToString("dddd", c),
@@ -43,8 +47,11 @@ internal static class Strftime
                 'T' => time.ToString("HH:mm:ss", c),
                 'D' => time.ToString("MM/dd/yy", c),
                 '%' => "%",
-                _ => "%" + directive, // glibc prints a conversion it does not know as written
-            });
+                _ => (unpadded ? "%-" : "%") + directive, // glibc prints a conversion it does not know as written
+            };
+            if (unpadded)
+                text = text.TrimStart('0', ' ') is { Length: > 0 } digits ? digits : "0";
+            output.Append(text);
         }
         return output.ToString();
     }

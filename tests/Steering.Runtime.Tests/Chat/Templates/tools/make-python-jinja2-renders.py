@@ -26,6 +26,10 @@ env.globals["raise_exception"] = raise_exception
 VARIABLES = {'xs': [1, 2, 3], 's': 'Hello World', 'd': {'a': 1, 'b': [1, 2]}, 'e': '', 'n': None, 'f': 1.5, 'msgs': [{'role': 'user', 'content': 'hi'}, {'role': 'assistant', 'content': ' yo '}]}
 
 HAND_PICKED = [
+    "{{ [3, 1, 2] | sort }} {{ ['b', 'A', 'c'] | sort }} {{ ['b', 'A', 'c'] | sort(case_sensitive=true) }} {{ [3, 1, 2] | sort(reverse=true) }} {{ msgs | sort(attribute='role', reverse=true) | map(attribute='role') | list }}",
+    "{{ ['a', 'A', 'b', 'a'] | unique | list }} {{ [3, 1, 2] | min }} {{ [3, 1, 2] | max }} {{ ['B', 'a'] | min }} {{ [] | max }}| {{ msgs | max(attribute='content') }}",
+    "{{ 'a\\nb\\n\\nc' | indent }}|{{ 'a\\nb' | indent(2, true) }}|{{ 'a\\n\\nb' | indent(width='> ', blank=true) }}|{{ 'x\\r\\ny' | indent(1) }}",
+    "{% for x in xs %}{{ loop.cycle('odd', 'even') }} {% endfor %}",
     "{% if true %}\n  x\n{% endif %}\n",
     "  {% if true %}\n  x\n  {% endif %}\n",
     "\t{% if true %}\tx{% endif %}",
