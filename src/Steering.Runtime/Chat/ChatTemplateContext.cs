@@ -28,19 +28,28 @@ public sealed class ChatTemplateContext
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// The special tokens a tokenizer_config.json names (<c>bos_token</c>, <c>eos_token</c>: a string or an object with
-    /// <c>content</c>). Throws <see cref="CheckpointException"/> naming the file when it cannot be read.
+    /// The special tokens a tokenizer_config.json names, as transformers passes them to the template: <c>bos_token</c>,
+    /// <c>eos_token</c> and, as variables, <c>unk_token</c>, <c>pad_token</c>, <c>sep_token</c>, <c>cls_token</c>,
+    /// <c>mask_token</c> (each a string or an object with <c>content</c>). Throws <see cref="CheckpointException"/>
+    /// naming the file when it cannot be read.
     /// </summary>
     public static ChatTemplateContext FromTokenizerConfig(string path)
     {
         using var document = TokenizerConfigFile.Read(path);
         var root = document.RootElement;
+        var variables = new Dictionary<string, JsonElement>();
+        foreach (var name in OtherSpecialTokens)
+            if (TokenText(root, name, path) is { } text)
+                variables[name] = JsonSerializer.SerializeToElement(text);
         return new ChatTemplateContext
         {
             BosToken = TokenText(root, "bos_token", path),
             EosToken = TokenText(root, "eos_token", path),
+            Variables = variables,
         };
     }
+
+    private static readonly string[] OtherSpecialTokens = ["unk_token", "pad_token", "sep_token", "cls_token", "mask_token"];
 
     private static string? TokenText(JsonElement root, string name, string path)
     {

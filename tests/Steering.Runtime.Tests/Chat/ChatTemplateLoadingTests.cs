@@ -9,7 +9,7 @@ namespace Steering.Tests.Chat;
 public sealed class ChatTemplateLoadingTests
 {
     private const string NamedTemplates = """
-        {"bos_token": {"content": "<s>", "lstrip": false}, "eos_token": "</s>",
+        {"bos_token": {"content": "<s>", "lstrip": false}, "eos_token": "</s>", "pad_token": "<pad>", "unk_token": null,
          "chat_template": [{"name": "default", "template": "D{{ bos_token }}"}, {"name": "tool_use", "template": "T{{ 1 + 1 }}"}]}
         """;
 
@@ -20,6 +20,7 @@ public sealed class ChatTemplateLoadingTests
         var path = folder.Write("tokenizer_config.json", System.Text.Encoding.UTF8.GetBytes(NamedTemplates));
         var context = ChatTemplateContext.FromTokenizerConfig(path);
         Assert.Equal(("<s>", "</s>"), (context.BosToken, context.EosToken));
+        Assert.Equal("<pad>|False", ChatTemplate.Parse("{{ pad_token }}|{{ unk_token is defined }}").Render([], false, context));
         Assert.Equal("D<s>", ChatTemplate.FromTokenizerConfig(path).Render([], true, context));
         var toolUse = ChatTemplate.FromTokenizerConfig(path, "tool_use");
         Assert.Equal(("tool_use", "T2"), (toolUse.Name, toolUse.Render([], true, context)));
