@@ -90,6 +90,9 @@ public sealed class TemplateErrorTests
     [InlineData("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "macros call each other more than")]
     [InlineData("{{ range(999999999) }}", "more than the 100000 allowed")]
     [InlineData("{{ 2 ** 64 }}", "integer overflow")]
+    [InlineData("{% set ns = namespace(v=[0]) %}{% for i in range(30) %}{% set ns.v = ns.v + ns.v %}{% endfor %}", "a list would have more than 1000000 items")]
+    [InlineData("{{ ('x' * 2000000) | list | length }}", "the characters of a string would have more than")]
+    [InlineData("{{ ['x' * 10000] * 2000 }}", "the printed value would be longer than")]
     [InlineData("{{ 9223372036854775807 + 1 }}", "integer overflow")]
     public void Hostile_templates_stop_with_an_error(string template, string problem)
     {

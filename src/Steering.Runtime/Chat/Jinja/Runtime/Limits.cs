@@ -9,6 +9,9 @@ internal static class Limits
     /// <summary>The longest output or string value, in UTF-16 units (real chat prompts are far below this).</summary>
     public const int MaxStringLength = 16 * 1024 * 1024;
 
+    /// <summary>The most items a list made while rendering may hold (a string iterated by character counts too).</summary>
+    public const int MaxListLength = 1_000_000;
+
     /// <summary>All for-loop iterations of one render together.</summary>
     public const long MaxLoopIterations = 1_000_000;
 
@@ -23,4 +26,7 @@ internal static class Limits
 
     public static long CheckLength(long length, string what) =>
         length <= MaxStringLength ? length : throw new RenderError($"{what} would be longer than {MaxStringLength} characters");
+
+    public static long CheckCount(long count, string what) =>
+        count <= MaxListLength ? count : throw new RenderError($"{what} would have more than {MaxListLength} items");
 }

@@ -85,7 +85,7 @@ internal static class Operators
 
     private static List<object?> ConcatLists(List<object?> x, List<object?> y)
     {
-        Limits.CheckLength((long)x.Count + y.Count, "a list");
+        Limits.CheckCount((long)x.Count + y.Count, "a list");
         return [.. x, .. y];
     }
 
@@ -94,7 +94,7 @@ internal static class Operators
         var result = new List<object?>();
         if (times <= 0)
             return result;
-        Limits.CheckLength(list.Count * Math.Min(times, Limits.MaxStringLength + 1L), "a repeated list");
+        Limits.CheckCount(list.Count * Math.Min(times, Limits.MaxListLength + 1L), "a repeated list");
         for (long i = 0; i < times; i++)
             result.AddRange(list);
         return result;

@@ -107,6 +107,7 @@ internal static class Values
                     if (i > 0)
                         builder.Append(", ");
                     AppendRepr(builder, list[i], depth + 1);
+                    Limits.CheckLength(builder.Length, "the printed value");
                 }
                 builder.Append(tuple ? (list.Count == 1 ? ",)" : ")") : "]");
                 break;
@@ -271,14 +272,23 @@ internal static class Values
     };
 
     /// <summary>What a for loop or a filter walks: list items, dict keys, string characters; Undefined is empty.</summary>
-    public static IReadOnlyList<object?> Iterate(object? value) => value switch
+    public static IReadOnlyList<object?> Iterate(object? value)
     {
-        List<object?> list => list,
-        OrderedDictionary<object, object?> dict => dict.Keys.ToList<object?>(),
-        string s => PythonText.CodePoints(s).Cast<object?>().ToList(),
-        Undefined => [],
-        _ => throw new RenderError($"'{TypeName(value)}' object is not iterable"),
-    };
+        switch (value)
+        {
+            case List<object?> list:
+                return list;
+            case OrderedDictionary<object, object?> dict:
+                return dict.Keys.ToList<object?>();
+            case string s:
+                Limits.CheckCount(s.Length, "the characters of a string");
+                return PythonText.CodePoints(s).ToList<object?>();
+            case Undefined:
+                return [];
+            default:
+                throw new RenderError($"'{TypeName(value)}' object is not iterable");
+        }
+    }
 
     /// <summary>Python's <c>len(value)</c>; strings count code points.</summary>
     public static long Length(object? value) => value switch
