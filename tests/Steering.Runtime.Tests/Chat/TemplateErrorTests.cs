@@ -104,8 +104,9 @@ public sealed class TemplateErrorTests
     public void Deeply_nested_values_are_an_error_when_printed()
     {
         var nested = string.Concat(System.Linq.Enumerable.Repeat("[", 60)) + string.Concat(System.Linq.Enumerable.Repeat("]", 60));
-        var template = "{% set ns = namespace(v=[]) %}{% for i in range(500) %}{% set ns.v = [ns.v] %}{% endfor %}{{ ns.v }}";
-        Assert.Contains("nests deeper than", Assert.Throws<TemplateException>(() => Render(template)).Message, StringComparison.Ordinal);
+        const string Deep = "{% set ns = namespace(v=[]) %}{% for i in range(100000) %}{% set ns.v = [ns.v] %}{% endfor %}";
+        foreach (var use in new[] { "{{ ns.v }}", "{{ ns.v == [ns.v] }}", "{{ ns.v < [ns.v] }}", "{{ ns.v in [ns.v] }}", "{{ ns.v | tojson }}" })
+            Assert.Contains("nests deeper than", Assert.Throws<TemplateException>(() => Render(Deep + use)).Message, StringComparison.Ordinal);
         Assert.Equal(nested, Render("{{ " + nested + " }}"));
     }
 }

@@ -206,35 +206,43 @@ internal static class Values
     }
 
     /// <summary>Python's <c>==</c>: numbers by value (bools are 0 and 1), strings by code points, containers by content.</summary>
-    public static bool AreEqual(object? a, object? b)
+    public static bool AreEqual(object? a, object? b) => AreEqual(a, b, 0);
+
+    private static bool AreEqual(object? a, object? b, int depth)
     {
         if (IsNumber(a) && IsNumber(b))
             return a is double || b is double ? ToDouble(a) == ToDouble(b) : ToLong(a) == ToLong(b);
+        if (depth > Limits.MaxValueDepth)
+            throw new RenderError($"a compared value nests deeper than {Limits.MaxValueDepth} levels");
         return (a, b) switch
         {
             (null, null) => true,
             (Undefined, Undefined) => true,
             (string x, string y) => string.Equals(x, y, StringComparison.Ordinal),
-            (List<object?> x, List<object?> y) => x.Count == y.Count && x.Zip(y).All(pair => AreEqual(pair.First, pair.Second)),
+            (List<object?> x, List<object?> y) => x.Count == y.Count && x.Zip(y).All(pair => AreEqual(pair.First, pair.Second, depth + 1)),
             (OrderedDictionary<object, object?> x, OrderedDictionary<object, object?> y) =>
-                x.Count == y.Count && x.All(entry => y.TryGetValue(entry.Key, out var other) && AreEqual(entry.Value, other)),
+                x.Count == y.Count && x.All(entry => y.TryGetValue(entry.Key, out var other) && AreEqual(entry.Value, other, depth + 1)),
             _ => ReferenceEquals(a, b),
         };
     }
 
     /// <summary>Python's ordering for <c>&lt; &lt;= &gt; &gt;=</c>: numbers, strings and lists; anything else is a TypeError.</summary>
-    public static int Compare(object? a, object? b, string op)
+    public static int Compare(object? a, object? b, string op) => Compare(a, b, op, 0);
+
+    private static int Compare(object? a, object? b, string op, int depth)
     {
         if (IsNumber(a) && IsNumber(b))
             return a is double || b is double ? ToDouble(a).CompareTo(ToDouble(b)) : ToLong(a).CompareTo(ToLong(b));
+        if (depth > Limits.MaxValueDepth)
+            throw new RenderError($"a compared value nests deeper than {Limits.MaxValueDepth} levels");
         switch (a, b)
         {
             case (string x, string y):
                 return Math.Sign(string.CompareOrdinal(x, y));
             case (List<object?> x, List<object?> y):
                 for (var i = 0; i < Math.Min(x.Count, y.Count); i++)
-                    if (!AreEqual(x[i], y[i]))
-                        return Compare(x[i], y[i], op);
+                    if (!AreEqual(x[i], y[i], depth + 1))
+                        return Compare(x[i], y[i], op, depth + 1);
                 return x.Count.CompareTo(y.Count);
         }
         if (a is Undefined ua)
