@@ -101,6 +101,20 @@ public sealed class TemplateErrorTests
     }
 
     [Fact]
+    public void Recursion_through_nested_bodies_on_a_small_stack_is_an_error_not_a_crash()
+    {
+        // Each call nests ~90 levels of expressions; 64 calls deep that outgrows a 256 KB stack long before the call limit.
+        var body = string.Concat(System.Linq.Enumerable.Repeat("(", 90)) + "f(n + 1)" + string.Concat(System.Linq.Enumerable.Repeat(")", 90));
+        var template = ChatTemplate.Parse("{% macro f(n) %}{{ " + body + " }}{% endmacro %}{{ f(0) }}");
+        Exception? failure = null;
+        var thread = new System.Threading.Thread(() => failure = Record.Exception(() => template.Render([], false)), 256 * 1024);
+        thread.Start();
+        thread.Join();
+        var e = Assert.IsType<TemplateException>(failure);
+        Assert.Equal("the template nests too deeply for the stack it renders on", e.Problem);
+    }
+
+    [Fact]
     public void Deeply_nested_values_are_an_error_when_printed()
     {
         var nested = string.Concat(System.Linq.Enumerable.Repeat("[", 60)) + string.Concat(System.Linq.Enumerable.Repeat("]", 60));

@@ -9,6 +9,7 @@ internal sealed partial class Interpreter
     {
         try
         {
+            EnsureStack();
             return EvaluateCore(expression, scope);
         }
         catch (RenderError error)

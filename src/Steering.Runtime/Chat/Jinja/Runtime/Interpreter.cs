@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Steering.Chat.Jinja.Ast;
 
@@ -29,6 +30,7 @@ internal sealed partial class Interpreter(string templateName)
             Flow flow;
             try
             {
+                EnsureStack();
                 flow = ExecuteOne(statement, scope, output);
             }
             catch (RenderError error)
@@ -112,6 +114,16 @@ internal sealed partial class Interpreter(string templateName)
         }
         if (items.Count == 0)
             Execute(loop.Otherwise, scope, output);
+    }
+
+    /// <summary>
+    /// Fails before the thread's stack runs out: nesting is bounded by the parser, but macros may recurse (up to
+    /// <see cref="Limits.MaxCallDepth"/>) through deeply nested bodies, and the caller's stack may be small.
+    /// </summary>
+    private static void EnsureStack()
+    {
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw new RenderError("the template nests too deeply for the stack it renders on");
     }
 
     private void CountIteration()
