@@ -261,8 +261,8 @@ internal sealed partial class Parser
     /// <summary>Counts one level of nesting until disposed; fails past <see cref="MaxNesting"/>.</summary>
     private NestingScope Nest(SourcePosition at)
     {
-        if (++_depth > MaxNesting)
-            throw Error(at.Line > 0 ? at : Current.Position, $"the template nests deeper than {MaxNesting} levels");
+        if (++_depth > MaxNesting || !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Error(at.Line > 0 ? at : Current.Position, $"the template nests deeper than {(_depth > MaxNesting ? MaxNesting : _depth - 1)} levels");
         return new NestingScope(this);
     }
 
