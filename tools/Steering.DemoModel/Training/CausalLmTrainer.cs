@@ -4,7 +4,7 @@ using System.Linq;
 using Steering.Models.Gpt2;
 using static TorchSharp.torch;
 
-namespace Steering.Training;
+namespace Steering.DemoModel.Training;
 
 /// <summary>
 /// Trains a GPT-2 on next-token prediction over a token stream: random windows, full-vocabulary cross-entropy,
