@@ -30,23 +30,31 @@ internal static class TorchBackend
         }
         catch (Exception e) when (e is TypeInitializationException or NotSupportedException or DllNotFoundException or EntryPointNotFoundException)
         {
-            var torchSays = (e.InnerException ?? e).Message.ReplaceLineEndings(" ");
+            var torchSays = (e.InnerException ?? e).Message.Split('\n')[0].Trim();
             return HasNativeLibTorch(AppContext.BaseDirectory)
                 ? $"libtorch is in {AppContext.BaseDirectory} but did not load (TorchSharp: {torchSays}). On Linux an old libstdc++ " +
-                  "is the usual cause: the Steering package's build step fixes libLibTorchSharp.so in the output after a build " +
-                  "or publish on such a system (set SteeringWeakenGlibcxx=true when building elsewhere)"
+                  "is the usual cause: the Steering package's build step fixes libLibTorchSharp.so in the output of a build or " +
+                  "publish on such a system (set SteeringWeakenGlibcxx=true when building elsewhere)"
                 : $"no libtorch back end: the application references no native libtorch. Add exactly one back-end package " +
                   $"to the application's project, e.g. <PackageReference Include=\"libtorch-cpu-linux-x64\" Version=\"{LibTorchVersion}\" /> " +
                   "(also -win-x64, -osx-arm64; TorchSharp-cuda-linux or TorchSharp-cuda-windows for CUDA)";
         }
     }
 
-    /// <summary>Whether a libtorch CPU or CUDA library is next to the application (flat, or under runtimes/RID/native).</summary>
-    private static bool HasNativeLibTorch(string folder) =>
-        Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*torch_c*", SearchOption.AllDirectories)
-            .Select(Path.GetFileName)
+    /// <summary>
+    /// Whether a back-end package put libtorch next to the application: in its folder (a RID-specific build or publish)
+    /// or under runtimes/RID/native. Not the cpu/ folder TorchSharp fills from the NuGet cache when the app has none.
+    /// </summary>
+    private static bool HasNativeLibTorch(string folder)
+    {
+        var runtimes = Path.Combine(folder, "runtimes");
+        var places = Directory.Exists(runtimes)
+            ? Directory.EnumerateDirectories(runtimes).Select(rid => Path.Combine(rid, "native")).Where(Directory.Exists).Prepend(folder)
+            : new[] { folder };
+        return places.SelectMany(place => Directory.EnumerateFiles(place, "*torch_c*")).Select(Path.GetFileName)
             .Any(name => name!.StartsWith("libtorch_cpu.", StringComparison.Ordinal) || name.StartsWith("torch_cpu.", StringComparison.Ordinal)
                          || name.StartsWith("libtorch_cuda.", StringComparison.Ordinal) || name.StartsWith("torch_cuda.", StringComparison.Ordinal));
+    }
 
     /// <summary>The libtorch version the Steering package was built against (Directory.Packages.props).</summary>
     private static string LibTorchVersion =>
