@@ -8,7 +8,7 @@ namespace Steering.DemoModel;
 
 /// <summary>
 /// How the embedded demo model is made: its architecture, corpus and training settings, in one place so that
-/// <c>steer train-demo</c>, its documentation and its tests agree.
+/// the training command, its documentation and its tests agree.
 /// </summary>
 internal static class DemoModelRecipe
 {
