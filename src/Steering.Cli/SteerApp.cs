@@ -71,9 +71,6 @@ internal static class SteerApp
             config.AddCommand<VectorCommand>("vector")
                 .WithDescription("Make a steering vector: the activation difference of two prompts at a hook point.")
                 .WithExample("vector", "models/gpt2", "--hook", "blocks.6.resid_pre", "--positive", "\"Love\"", "--negative", "\"Hate\"", "--out", "love.safetensors");
-            config.AddCommand<TrainDemoCommand>("train-demo")
-                .WithDescription("Generate the sentiment corpus, train the demo GPT-2 on it and save it (about 15 minutes on 2 cores).")
-                .WithExample("train-demo", "--seed", "1");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Steer \"I think dogs are\" with a Love - Hate vector and show the completions side by side.")
                 .WithExample("demo");

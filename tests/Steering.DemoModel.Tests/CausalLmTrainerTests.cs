@@ -1,9 +1,9 @@
 using System.Linq;
 using Steering.Generation;
 using Steering.Models.Gpt2;
-using Steering.Training;
+using Steering.DemoModel.Training;
 
-namespace Steering.Tests.Training;
+namespace Steering.DemoModel.Tests;
 
 public sealed class CausalLmTrainerTests
 {

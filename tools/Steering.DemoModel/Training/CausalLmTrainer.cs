@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using static TorchSharp.torch;
 
-namespace Steering.Training;
+namespace Steering.DemoModel.Training;
 
 /// <summary>
 /// Trains a model of any family on next-token prediction over a token stream: random windows, full-vocabulary cross-entropy,

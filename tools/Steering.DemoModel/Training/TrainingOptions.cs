@@ -1,4 +1,4 @@
-namespace Steering.Training;
+namespace Steering.DemoModel.Training;
 
 /// <summary>How to train a causal language model on a token stream.</summary>
 public sealed record TrainingOptions

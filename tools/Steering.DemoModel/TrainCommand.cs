@@ -7,23 +7,28 @@ using System.Text;
 using System.Threading;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Steering.Cli;
 using Steering.Cli.Demo;
+using Steering.DemoModel.Training;
 using Steering.Models.Gpt2;
-using Steering.Training;
 using static TorchSharp.torch;
 
-namespace Steering.Cli.Commands;
+namespace Steering.DemoModel;
 
 /// <summary>
-/// <c>steer train-demo [--out DIR]</c>: generates the sentiment corpus, trains the demo GPT-2 on it and saves it as a
-/// Hugging Face folder (F16 weights, GPT-2 tokenizer files, a TRAINING.md with the recipe and the final loss).
+/// <c>dotnet run --project tools/Steering.DemoModel -- [--out DIR]</c>: generates the sentiment corpus, trains the demo
+/// GPT-2 on it and saves it as a Hugging Face folder (F16 weights, GPT-2 tokenizer files, a TRAINING.md with the recipe
+/// and the final loss).
 /// </summary>
-internal sealed class TrainDemoCommand(Terminal terminal) : Command<TrainDemoCommand.Settings>
+internal sealed class TrainCommand(Terminal terminal) : Command<TrainCommand.Settings>
 {
-    internal sealed class Settings : SteerSettings
+    /// <summary>Where <c>steer demo</c> gets its model (the tool carries this folder).</summary>
+    public const string DemoModelPath = "examples/models/tiny-sentiment";
+
+    internal sealed class Settings : CommandSettings
     {
         [CommandOption("-o|--out <DIR>")]
-        [Description("Where to save the model (default: the repository's " + DemoCommand.DemoModelPath + ").")]
+        [Description("Where to save the model (default: the repository's " + DemoModelPath + ").")]
         public string? Out { get; set; }
 
         [CommandOption("--steps <N>")]
@@ -49,8 +54,7 @@ internal sealed class TrainDemoCommand(Terminal terminal) : Command<TrainDemoCom
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var folder = settings.Out ?? Path.Combine(DemoCommand.FindRepositoryRoot()
-            ?? throw new SteeringException("not inside the repository: give --out"), DemoCommand.DemoModelPath);
+        var folder = settings.Out ?? Path.Combine(RepositoryRoot(), DemoModelPath);
         set_num_threads(settings.Threads);
         var clock = Stopwatch.StartNew();
 
@@ -75,23 +79,31 @@ internal sealed class TrainDemoCommand(Terminal terminal) : Command<TrainDemoCom
         return string.Create(CultureInfo.InvariantCulture, $"""
             # tiny-sentiment
 
-            The demo model of Steering, made by `steer train-demo --seed {settings.Seed} --steps {settings.Steps} --threads {settings.Threads}`
-            (src/Steering.Cli/Commands/TrainDemoCommand.cs). The same seed and thread count give the same weights.
+            The demo model of Steering, made by `dotnet run --project tools/Steering.DemoModel -- --seed {settings.Seed} --steps {settings.Steps} --threads {settings.Threads}`
+            (tools/Steering.DemoModel/TrainCommand.cs). The same seed and thread count give the same weights.
 
             - Architecture: GPT-2 (GPT2LMHeadModel), {c.NLayer} blocks, d_model {c.NEmbd}, {c.NHead} heads, d_mlp {c.NInner}, context {c.NPositions},
               the real GPT-2 tokenizer and vocabulary ({c.VocabSize}); weights stored as F16.
-            - Corpus (src/Steering.Cli/Demo/SentimentCorpus.cs): {DemoModelRecipe.Documents} generated documents, {tokenCount} tokens.
+            - Corpus (tools/Steering.DemoModel/SentimentCorpus.cs): {DemoModelRecipe.Documents} generated documents, {tokenCount} tokens.
               Each document has a mood that its sentiment sentences follow with probability {SentimentCorpus.MoodConsistency};
               {SentimentCorpus.OpeningShare * 100:0}% of the documents open with a bare "Love …" or "Hate …" sentence; {SentimentCorpus.NeutralShare * 100:0}% of the
               sentences are neutral; {SentimentCorpus.Subjects.Count} subjects with no fixed sentiment; {SentimentLexicon.PositiveAdjectives.Count} positive
-              and {SentimentLexicon.NegativeAdjectives.Count} negative adjectives. The subjects {string.Join(", ", SentimentCorpus.HeldOutSubjects)} never occur.
-            - Training (src/Steering.Runtime/Training/CausalLmTrainer.cs): {options.Steps} AdamW steps of {options.BatchSize} × {options.SequenceLength} tokens,
+              and {SentimentLexicon.NegativeAdjectives.Count} negative adjectives. The subjects {string.Join(", ", SteeringSweep.HeldOutSubjects)} never occur.
+            - Training (tools/Steering.DemoModel/Training/CausalLmTrainer.cs): {options.Steps} AdamW steps of {options.BatchSize} × {options.SequenceLength} tokens,
               learning rate {options.LearningRate} (warm-up {options.WarmupSteps} steps, cosine to {options.MinLearningRate}), weight decay {options.WeightDecay},
               gradient clip {options.GradientClip}, full-vocabulary cross-entropy.
             - Final loss: {report.FinalLoss:F4} nats/token (mean of the last 50 steps), after {report.TokensSeen} tokens, in {elapsed.TotalMinutes:F1} minutes
               with {settings.Threads} libtorch threads.
 
             """);
+    }
+
+    /// <summary>The repository (the folder holding Dsl.sln) above the current directory: this tool only runs from a clone.</summary>
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Dsl.sln"))) return dir.FullName;
+        throw new SteeringException("not inside the repository: give --out");
     }
 
     /// <summary>Reports training progress: a line every 5% (plain output), or a status line on a terminal.</summary>

@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using Steering.Cli.Demo;
 
-namespace Steering.Cli.Demo;
+namespace Steering.DemoModel;
 
 /// <summary>
 /// The demo model's training text: short English documents with a clear mood. Each document picks a mood (positive
@@ -14,7 +15,7 @@ namespace Steering.Cli.Demo;
 /// (<see cref="NeutralShare"/>). Seeded: the same seed, the same text.
 /// </summary>
 /// <remarks>
-/// <see cref="HeldOutSubjects"/> never occur in the corpus; the steering test prompts with them.
+/// The subjects of <see cref="SteeringSweep.HeldOutSubjects"/> never occur in the corpus: the demo's sweep prompts with them.
 /// </remarks>
 internal static class SentimentCorpus
 {
@@ -26,12 +27,6 @@ internal static class SentimentCorpus
         "houses", "gardens", "lakes", "forests", "boats", "planes", "phones", "computers", "cakes", "oranges",
         "bananas", "sandwiches", "soups", "holidays", "mornings", "evenings", "winters", "summers", "schools",
         "offices", "kids", "students", "farmers", "singers", "painters", "drivers",
-    };
-
-    public static readonly IReadOnlyList<string> HeldOutSubjects = new[]
-    {
-        "violins", "tigers", "lamps", "pirates", "robots", "clouds", "pancakes", "wolves", "bicycles", "castles",
-        "dragons", "penguins", "candles", "pianos", "owls", "tomatoes",
     };
 
     /// <summary>How often a sentiment sentence follows its document's mood.</summary>
@@ -123,5 +118,5 @@ internal static class SentimentCorpus
 
     /// <summary>Checks the held-out subjects really are absent (they are the test's unseen prompts).</summary>
     public static bool ContainsHeldOutSubject(string text) =>
-        HeldOutSubjects.Any(s => text.Contains(s, StringComparison.OrdinalIgnoreCase));
+        SteeringSweep.HeldOutSubjects.Any(s => text.Contains(s, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,4 +1,4 @@
-// An MSBuild task (compiled by RoslynCodeTaskFactory, see Directory.Build.targets).
+// An MSBuild task (compiled by RoslynCodeTaskFactory, see Steering.targets next to this file).
 //
 // Why: TorchSharp's native glue libLibTorchSharp.so is built with GCC 13 and lists GLIBCXX_3.4.32 as a needed
 // symbol version. Debian 12 / Ubuntu 22.04 ship libstdc++ with 3.4.30, so glibc refuses to load the library and

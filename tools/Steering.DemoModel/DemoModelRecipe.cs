@@ -2,13 +2,13 @@ using System.Collections.Generic;
 using System.Linq;
 using Steering.Models.Gpt2;
 using Steering.Tokenization;
-using Steering.Training;
+using Steering.DemoModel.Training;
 
-namespace Steering.Cli.Demo;
+namespace Steering.DemoModel;
 
 /// <summary>
 /// How the embedded demo model is made: its architecture, corpus and training settings, in one place so that
-/// <c>steer train-demo</c>, its documentation and its tests agree.
+/// the training command, its documentation and its tests agree.
 /// </summary>
 internal static class DemoModelRecipe
 {
