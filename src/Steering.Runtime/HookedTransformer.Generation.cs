@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Steering;
 
-public abstract partial class HookedTransformer
+public partial class HookedTransformer
 {
     /// <summary>Continues <paramref name="prompt"/> and returns the prompt followed by the new text.</summary>
     public string Generate(string prompt, GenerationOptions? options = null) =>
@@ -30,7 +30,7 @@ public abstract partial class HookedTransformer
             }
         }
         return prompts.Select((prompt, row) => new GeneratedSequence(
-            prompt, produced[row], Tokenizer.Decode(produced[row]),
+            prompt, produced[row], HasTokenizer ? Tokenizer.Decode(produced[row]) : "",
             stopped[row] ? StopReason.StopToken : StopReason.MaxNewTokens)).ToList();
     }
 
@@ -51,9 +51,9 @@ public abstract partial class HookedTransformer
     private IEnumerable<GenerationStep> Steps(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
     {
         var batch = prompts.Count;
-        var stopTokens = (options.StopTokens ?? new[] { EndOfTextTokenId }).ToHashSet();
+        var stopTokens = (options.StopTokens ?? SpecialTokens.Eos).ToHashSet();
         var stopped = new bool[batch];
-        var (ids, mask) = TokenBatch.LeftPad(prompts, EndOfTextTokenId, Device);
+        var (ids, mask) = TokenBatch.LeftPad(prompts, SpecialTokens.PaddingId, Device);
         // Owned here, not by whatever dispose scope the caller has open around the enumeration.
         using var promptIds = ids.DetachFromDisposeScope();
         using var promptMask = mask.DetachFromDisposeScope();

@@ -5,8 +5,11 @@ using System.Linq;
 using Steering.Generation;
 using Steering.Hooks;
 using Steering.Models;
+using Steering.Models.Decoder;
 using Steering.Schema;
 using Steering.Tokenization;
+using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Steering;
@@ -16,23 +19,34 @@ namespace Steering;
 /// HookedTransformer). Load one from a Hugging Face folder with <see cref="Load"/>; read and change activations with
 /// <see cref="Hooks"/> scopes; generate text with a KV cache with <see cref="Generate(string, GenerationOptions?)"/>.
 /// </summary>
-public abstract partial class HookedTransformer : IDisposable
+public partial class HookedTransformer : IDisposable
 {
+    private readonly DecoderNetwork _network;
+    private readonly ModelParts _parts;
+    private readonly Lazy<TextTokenizer?> _tokenizer;
     private bool _disposed;
 
-    /// <summary>Builds the shared parts; architectures pass their schema, tokenizer and placement.</summary>
-    private protected HookedTransformer(ModelSchema schema, TextTokenizer tokenizer, Device device, ScalarType dtype, int endOfTextTokenId)
+    /// <summary>Builds the model from its family's parts, parameters uninitialized (loading or random init fills them).</summary>
+    internal HookedTransformer(ModelParts parts)
     {
-        Schema = schema;
-        Hooks = new HookPointCollection(schema);
-        Tokenizer = tokenizer;
-        Device = device;
-        DType = dtype;
-        EndOfTextTokenId = endOfTextTokenId;
+        _parts = parts;
+        Layout = parts.Config.Layout;
+        Layout.Validate();
+        Schema = Layout.ToSchema(parts.Name);
+        Hooks = new HookPointCollection(Schema);
+        Device = TorchDevices.Parse(parts.Options.Device);
+        DType = parts.Options.DType;
+        SpecialTokens = parts.Tokens;
+        _tokenizer = new Lazy<TextTokenizer?>(parts.Tokenizer.Load);
+        _network = parts.Family.CreateNetwork(Layout, Hooks);
+        WeightMap = parts.Family.WeightMap(Layout, _network);
     }
 
     /// <summary>The model's identity, sizes and hook points: what <c>steer schema</c> writes.</summary>
     public ModelSchema Schema { get; }
+
+    /// <summary>The model's shape: norms, positions, attention and MLP kinds, per-layer attention settings.</summary>
+    public DecoderLayout Layout { get; }
 
     /// <summary>The model's sizes.</summary>
     public ModelDimensions Dimensions => Schema.Dimensions;
@@ -40,8 +54,14 @@ public abstract partial class HookedTransformer : IDisposable
     /// <summary>The hook points by name; install hooks through <see cref="HookPointCollection.CreateScope"/>.</summary>
     public HookPointCollection Hooks { get; }
 
-    /// <summary>The tokenizer that came with the model.</summary>
-    public TextTokenizer Tokenizer { get; }
+    /// <summary>
+    /// The tokenizer that came with the model, loaded on first use.
+    /// </summary>
+    /// <exception cref="SteeringException">The model has no tokenizer (the message says where it looked).</exception>
+    public TextTokenizer Tokenizer => _tokenizer.Value ?? throw new SteeringException(_parts.Tokenizer.Missing);
+
+    /// <summary>Whether the model has a tokenizer (text APIs need one; id-level APIs do not).</summary>
+    public bool HasTokenizer => _tokenizer.Value is not null;
 
     /// <summary>Where the model computes.</summary>
     public Device Device { get; }
@@ -49,16 +69,19 @@ public abstract partial class HookedTransformer : IDisposable
     /// <summary>The compute dtype.</summary>
     public ScalarType DType { get; }
 
-    /// <summary>The end-of-text token: the default stop token, and the padding token of batched prompts.</summary>
-    public int EndOfTextTokenId { get; }
+    /// <summary>BOS, every EOS (generation stops at any) and PAD (left padding; the first EOS when the files name none).</summary>
+    public SpecialTokens SpecialTokens { get; }
+
+    /// <summary>How parameters are named in Hugging Face checkpoints (module path → tensor name).</summary>
+    public WeightMap WeightMap { get; }
 
     /// <summary>Notes from loading: checkpoint tensors the architecture does not use, and the like.</summary>
-    public IReadOnlyList<string> LoadWarnings { get; private protected set; } = Array.Empty<string>();
+    public IReadOnlyList<string> LoadWarnings { get; private set; } = Array.Empty<string>();
 
     /// <summary>The number of parameters (tied weights counted once).</summary>
-    public abstract long ParameterCount { get; }
+    public long ParameterCount => _network.parameters().Sum(p => p.numel());
 
-    /// <summary>Loads a model from a Hugging Face folder (config.json, safetensors weights, tokenizer files).</summary>
+    /// <summary>Loads a model from a Hugging Face folder (config.json, safetensors weights, tokenizer files when present).</summary>
     /// <exception cref="Checkpoints.CheckpointException">A file is missing, malformed or does not fit the architecture.</exception>
     public static HookedTransformer Load(string folder, ModelLoadOptions? options = null) =>
         Architectures.Load(folder, options ?? new ModelLoadOptions());
@@ -67,10 +90,34 @@ public abstract partial class HookedTransformer : IDisposable
     public static ModelSchema ReadSchema(string folder, string? name = null) =>
         Architectures.ReadSchema(folder, name ?? DefaultName(folder));
 
-    /// <summary>Saves the model as a Hugging Face folder: config.json, model.safetensors and tokenizer files where known.</summary>
+    /// <summary>The layout of the model in <paramref name="folder"/>, from its config.json alone (no weights read).</summary>
+    /// <exception cref="Checkpoints.CheckpointException">The config is missing, malformed or unsupported.</exception>
+    public static DecoderLayout ReadLayout(string folder) => Architectures.ReadLayout(folder);
+
+    /// <summary>
+    /// A model with freshly initialized weights for a config.json text (any supported <c>model_type</c>), as Hugging
+    /// Face initializes that family. Same seed, same weights. It has no tokenizer.
+    /// </summary>
+    /// <exception cref="Checkpoints.CheckpointException">The config is malformed or unsupported.</exception>
+    public static HookedTransformer CreateRandom(string configJson, long seed, ModelLoadOptions? options = null) =>
+        Architectures.CreateRandom(configJson, seed, options ?? new ModelLoadOptions());
+
+    /// <summary>
+    /// Saves the model as a Hugging Face folder: config.json, generation_config.json, model.safetensors under the
+    /// family's tensor names, and tokenizer files when the model has a tokenizer.
+    /// </summary>
     /// <param name="folder">The folder to write (created if needed).</param>
     /// <param name="storeAs">The dtype to store weights in (the compute dtype when null), e.g. Float16 to halve the size.</param>
-    public abstract void Save(string folder, ScalarType? storeAs = null);
+    public void Save(string folder, ScalarType? storeAs = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        WeightIO.Save(folder, _network.named_parameters(), WeightMap, storeAs ?? DType,
+            _parts.Config.ToJson(SpecialTokens), SpecialTokensReader.GenerationConfig(SpecialTokens));
+        _tokenizer.Value?.SaveTo(folder);
+    }
+
+    /// <summary>The parameters by module path (for training and editing); <see cref="WeightMap"/> gives their checkpoint names.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> NamedParameters() => _network.named_parameters();
 
     /// <summary>
     /// One forward pass. <paramref name="inputIds"/> is [batch, pos] token ids; <paramref name="attentionMask"/>
@@ -101,10 +148,10 @@ public abstract partial class HookedTransformer : IDisposable
 
         var phase = cache is not null && cache.Length > 0 ? ForwardPhase.Decode : ForwardPhase.Prefill;
         var pass = new ForwardPass(positions, mask.logical_not(), phase, cache?.Length ?? 0);
-        var bias = AttentionMask.Bias(keyIsToken, ids.shape[1], DType);
+        var decoderPass = new DecoderPass(pass, new AttentionMask(keyIsToken, ids.shape[1], DType), DType);
         try
         {
-            var logits = ForwardCore(ids, pass, bias, cache);
+            var logits = _network.Forward(ids, decoderPass, cache);
             cache?.Commit(keyIsToken);
             return logits.MoveToOuterDisposeScope();
         }
@@ -149,9 +196,6 @@ public abstract partial class HookedTransformer : IDisposable
     public Tensor TokenTensor(IReadOnlyList<int> ids) =>
         tensor(ids.Select(id => (long)id).ToArray(), new long[] { 1, ids.Count }, ScalarType.Int64, Device);
 
-    /// <summary>The architecture's forward pass after the shared checks: ids [batch, pos] int64 → logits.</summary>
-    private protected abstract Tensor ForwardCore(Tensor inputIds, ForwardPass pass, Tensor attentionBias, KvCache? cache);
-
     /// <summary>Frees the model's parameters.</summary>
     public void Dispose()
     {
@@ -161,10 +205,35 @@ public abstract partial class HookedTransformer : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Frees the architecture's modules.</summary>
-    protected abstract void Dispose(bool disposing);
+    /// <summary>Frees the network's parameters.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) _network.Dispose();
+    }
 
-    private protected static string DefaultName(string folder) =>
+    /// <summary>Fills the parameters from the checkpoint (in the compute dtype, on the device) and keeps the warnings.</summary>
+    internal void LoadWeights(Checkpoints.CheckpointWeights weights)
+    {
+        Place();
+        LoadWarnings = WeightIO.Load(_network.named_parameters().ToList(), WeightMap, weights, Layout.ModelType);
+    }
+
+    /// <summary>Hugging Face's random initialization for the family, from <paramref name="seed"/>, then placed.</summary>
+    internal void Initialize(long seed)
+    {
+        _parts.Family.Initialize(_network, Layout, SpecialTokens, new Generator((ulong)seed));
+        Place();
+    }
+
+    /// <summary>Moves the parameters to the compute dtype and device; an inference model needs no gradients.</summary>
+    private void Place()
+    {
+        _network.to(DType).to(Device);
+        foreach (var parameter in _network.parameters()) parameter.requires_grad = false;
+        _network.eval();
+    }
+
+    internal static string DefaultName(string folder) =>
         Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
 
     private Tensor CheckIds(Tensor inputIds)

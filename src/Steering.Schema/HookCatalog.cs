@@ -11,14 +11,13 @@ public static class HookCatalog
     private static readonly string[] Pattern = { HookDims.Batch, HookDims.NHeads, HookDims.QueryPos, HookDims.KeyPos };
     private static readonly string[] Hidden = { HookDims.Batch, HookDims.Pos, HookDims.DMlp };
 
-    /// <summary>Every hook point of a decoder with <paramref name="dimensions"/>.</summary>
+    /// <summary>Every hook point of a decoder with <paramref name="dimensions"/> and the optional points of <paramref name="layout"/>.</summary>
     /// <param name="dimensions">The model's sizes.</param>
-    /// <param name="hasPositionEmbedding">True for learned absolute positions (GPT-2), false for rotary (Llama).</param>
-    /// <param name="hasGatedMlp">True for gated MLPs (Llama's SwiGLU), which add <see cref="HookSites.MlpPreLinear"/>.</param>
-    public static EquatableArray<HookPointInfo> ForDecoder(ModelDimensions dimensions, bool hasPositionEmbedding, bool hasGatedMlp)
+    /// <param name="layout">Which optional points the decoder has.</param>
+    public static EquatableArray<HookPointInfo> ForDecoder(ModelDimensions dimensions, DecoderHookLayout layout)
     {
         var points = new List<HookPointInfo> { Point(HookSites.Embed, Residual) };
-        if (hasPositionEmbedding)
+        if (layout.LearnedPositions)
             points.Add(Point(HookSites.PosEmbed, Residual));
         for (var layer = 0; layer < dimensions.NLayers; layer++)
         {
@@ -28,16 +27,25 @@ public static class HookCatalog
             points.Add(Point(Name(HookSites.AttnQ), Queries));
             points.Add(Point(Name(HookSites.AttnK), KeysValues));
             points.Add(Point(Name(HookSites.AttnV), KeysValues));
+            if (layout.Rotary)
+            {
+                points.Add(Point(Name(HookSites.AttnRotQ), Queries));
+                points.Add(Point(Name(HookSites.AttnRotK), KeysValues));
+            }
             points.Add(Point(Name(HookSites.AttnScores), Pattern));
             points.Add(Point(Name(HookSites.AttnPattern), Pattern));
             points.Add(Point(Name(HookSites.AttnZ), Queries));
+            if (layout.PostSublayerNorms)
+                points.Add(Point(Name(HookSites.AttnOutPreNorm), Residual));
             points.Add(Point(Name(HookSites.AttnOut), Residual));
             points.Add(Point(Name(HookSites.ResidMid), Residual));
             points.Add(Point(Name(HookSites.Ln2), Residual));
             points.Add(Point(Name(HookSites.MlpPre), Hidden));
-            if (hasGatedMlp)
+            if (layout.GatedMlp)
                 points.Add(Point(Name(HookSites.MlpPreLinear), Hidden));
             points.Add(Point(Name(HookSites.MlpPost), Hidden));
+            if (layout.PostSublayerNorms)
+                points.Add(Point(Name(HookSites.MlpOutPreNorm), Residual));
             points.Add(Point(Name(HookSites.MlpOut), Residual));
             points.Add(Point(Name(HookSites.ResidPost), Residual));
         }

@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
@@ -24,16 +24,22 @@ public static class Program
     public static int Main(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Contains("--quick"))
-        {
-            var at = Array.IndexOf(args, "--threads");
-            return QuickHarness.Run(at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : null);
-        }
+        var threads = Option(args, "--threads") is string n ? int.Parse(n, CultureInfo.InvariantCulture) : (int?)null;
+        if (args.Contains("--quick")) return QuickHarness.Run(threads);
+        if (args.Contains("--llama1b")) return Llama1BHarness.Run(Option(args, "--dir"), threads);
+        if (Option(args, "--llama1b-measure") is string folder) return Llama1BHarness.Measure(folder, Option(args, "--dtype") ?? "float32", threads);
 
         var outOfProcess = args.Contains("--outOfProcess");
         var benchmarkArgs = args.Where(a => a != "--outOfProcess").ToList();
         if (!outOfProcess && !benchmarkArgs.Any(a => a is "--inProcess" or "-i")) benchmarkArgs.Add("--inProcess");
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs.ToArray());
         return 0;
+    }
+
+    /// <summary>The value after <paramref name="name"/>, or null.</summary>
+    private static string? Option(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 }

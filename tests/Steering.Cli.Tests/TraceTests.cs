@@ -28,7 +28,7 @@ public sealed class TraceTests(TinyModelFixture tiny)
         using var model = tiny.Load();
         using var scope = model.Hooks.CreateScope();
         using var cache = scope.Cache("blocks.0.resid_post", "blocks.1.attn.z");
-        var (ids, mask) = TokenBatch.LeftPad(new[] { new[] { 464, 3290, 389 }, new[] { 40, 892, 286, 257, 1049 } }, model.EndOfTextTokenId, model.Device);
+        var (ids, mask) = TokenBatch.LeftPad(new[] { new[] { 464, 3290, 389 }, new[] { 40, 892, 286, 257, 1049 } }, model.SpecialTokens.PaddingId, model.Device);
         using var logits = model.Forward(ids, mask);
         Assert.True(logits.allclose(file.Load("logits"), rtol: 0, atol: 1e-5));
         Assert.True(cache["blocks.0.resid_post"].allclose(file.Load("blocks.0.resid_post"), rtol: 0, atol: 1e-6));

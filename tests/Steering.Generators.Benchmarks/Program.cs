@@ -27,7 +27,7 @@ var warmUp = Option("--warmup", 30);
 
 var dimensions = new ModelDimensions(8192, 80, 64, 8, 128, 28672, 128256, 8192);
 var schema = new ModelSchema(ModelSchema.CurrentFormat, "llama-80", "llama", dimensions,
-    HookCatalog.ForDecoder(dimensions, hasPositionEmbedding: false, hasGatedMlp: true));
+    HookCatalog.ForDecoder(dimensions, new DecoderHookLayout(LearnedPositions: false, Rotary: true, GatedMlp: true, PostSublayerNorms: false)));
 var schemaFile = new Text("/bench/llama-80.schema.json", ModelSchemaWriter.Write(schema));
 
 const string Attributes = """

@@ -54,7 +54,7 @@ internal sealed class TraceCommand(Terminal terminal) : Command<TraceCommand.Set
         settings.ApplyEdits(model, scope, terminal); // before the cache, so the cache records the edited activations
         using var cache = scope.Cache(names.ToArray());
         using var tensors = NewDisposeScope();
-        var (ids, mask) = TokenBatch.LeftPad(prompts.Select(p => p.Ids).ToList(), model.EndOfTextTokenId, model.Device);
+        var (ids, mask) = TokenBatch.LeftPad(prompts.Select(p => p.Ids).ToList(), model.SpecialTokens.PaddingId, model.Device);
         var logits = terminal.Status("Running the model", () =>
         {
             using var noGrad = no_grad();

@@ -15,6 +15,6 @@ public enum StopReason
 /// <summary>A prompt and its continuation.</summary>
 /// <param name="PromptIds">The prompt's tokens.</param>
 /// <param name="NewIds">The generated tokens (a stop token not included).</param>
-/// <param name="Text">The generated text (the prompt not included).</param>
+/// <param name="Text">The generated text (the prompt not included); empty when the model has no tokenizer.</param>
 /// <param name="StopReason">Why generation ended.</param>
 public sealed record GeneratedSequence(IReadOnlyList<int> PromptIds, IReadOnlyList<int> NewIds, string Text, StopReason StopReason);

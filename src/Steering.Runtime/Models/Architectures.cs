@@ -3,39 +3,82 @@ using System.Collections.Generic;
 using System.Linq;
 using Steering.Checkpoints;
 using Steering.Models.Gpt2;
+using Steering.Models.Llama;
 using Steering.Schema;
 
 namespace Steering.Models;
 
-/// <summary>The architectures Steering implements, by Hugging Face <c>model_type</c>.</summary>
+/// <summary>The architecture families Steering implements, by Hugging Face <c>model_type</c>.</summary>
 internal static class Architectures
 {
-    private sealed record Architecture(
-        Func<ConfigJson, string, ModelSchema> ReadSchema,
-        Func<string, ConfigJson, ModelLoadOptions, HookedTransformer> Load);
+    private static readonly DecoderFamily[] Families = { new Gpt2Family(), new LlamaFamily() };
 
-    private static readonly Dictionary<string, Architecture> ByModelType = new(StringComparer.Ordinal)
-    {
-        [Gpt2Config.ModelType] = new(
-            (config, name) => Gpt2Config.Read(config).ToSchema(name),
-            (folder, config, options) => Gpt2Model.Load(folder, config, options)),
-    };
+    private static readonly Dictionary<string, DecoderFamily> ByModelType =
+        Families.SelectMany(f => f.ModelTypes.Select(type => (type, f))).ToDictionary(p => p.type, p => p.f, StringComparer.Ordinal);
+
+    /// <summary>Every supported <c>model_type</c>, sorted.</summary>
+    public static IEnumerable<string> SupportedModelTypes => ByModelType.Keys.Order(StringComparer.Ordinal);
 
     public static HookedTransformer Load(string folder, ModelLoadOptions options)
     {
         using var config = ConfigJson.ReadFolder(folder);
-        return Find(config).Load(folder, config, options);
+        var family = Find(config);
+        var read = family.ReadConfig(config);
+        var parts = Parts(family, read, ReadTokens(folder, config, read), options,
+            options.Name ?? HookedTransformer.DefaultName(folder), TokenizerLookup.ForFolder(folder, config.ModelType));
+        using var weights = CheckpointWeights.Open(folder);
+        WeightIO.CheckSize(parts.Config.Layout, weights, config.Path);
+        var model = family.Create(parts);
+        try
+        {
+            model.LoadWeights(weights);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
-    public static ModelSchema ReadSchema(string folder, string name)
+    public static ModelSchema ReadSchema(string folder, string name) => ReadLayout(folder).ToSchema(name);
+
+    public static DecoderLayout ReadLayout(string folder)
     {
         using var config = ConfigJson.ReadFolder(folder);
-        return Find(config).ReadSchema(config, name);
+        return Find(config).ReadConfig(config).Layout;
     }
 
-    private static Architecture Find(ConfigJson config) =>
-        ByModelType.TryGetValue(config.ModelType, out var architecture)
-            ? architecture
+    /// <summary>A model with Hugging Face's random initialization for the config in <paramref name="configJson"/>; same seed, same weights.</summary>
+    public static HookedTransformer CreateRandom(string configJson, long seed, ModelLoadOptions options)
+    {
+        using var config = ConfigJson.Parse(configJson);
+        var family = Find(config);
+        var read = family.ReadConfig(config);
+        var tokens = SpecialTokensReader.Read(config, null, read.DefaultBos, read.DefaultEos);
+        return CreateRandom(Parts(family, read, tokens, options, options.Name ?? config.ModelType + "-random", TokenizerLookup.None), seed);
+    }
+
+    internal static HookedTransformer CreateRandom(ModelParts parts, long seed)
+    {
+        var model = parts.Family.Create(parts);
+        model.Initialize(seed);
+        return model;
+    }
+
+    internal static ModelParts Parts(DecoderFamily family, ModelConfig config, SpecialTokens tokens, ModelLoadOptions options, string name,
+        TokenizerSource tokenizer) =>
+        new(family, config, tokens, name, options, tokenizer);
+
+    private static SpecialTokens ReadTokens(string folder, ConfigJson config, ModelConfig read)
+    {
+        using var generation = ConfigJson.ReadGenerationConfig(folder);
+        return SpecialTokensReader.Read(config, generation, read.DefaultBos, read.DefaultEos);
+    }
+
+    private static DecoderFamily Find(ConfigJson config) =>
+        ByModelType.TryGetValue(config.ModelType, out var family)
+            ? family
             : throw new CheckpointException(config.Path,
-                $"model_type \"{config.ModelType}\" is not supported (supported: {string.Join(", ", ByModelType.Keys.Order(StringComparer.Ordinal))})");
+                $"model_type \"{config.ModelType}\" is not supported (supported: {string.Join(", ", SupportedModelTypes)})");
 }

@@ -72,7 +72,7 @@ public static class Harness
         SchemaFor(name, new ModelDimensions(width, layers, 4, 4, width / 4, 4 * width, 50257, 64));
 
     public static ModelSchema SchemaFor(string name, ModelDimensions dimensions) =>
-        new(ModelSchema.CurrentFormat, name, "gpt2", dimensions, HookCatalog.ForDecoder(dimensions, hasPositionEmbedding: true, hasGatedMlp: false));
+        new(ModelSchema.CurrentFormat, name, "gpt2", dimensions, HookCatalog.ForDecoder(dimensions, new DecoderHookLayout(LearnedPositions: true, Rotary: false, GatedMlp: false, PostSublayerNorms: false)));
 
     public static string TinySchemaJson(string name = "gpt2", int layers = 2) => ModelSchemaWriter.Write(TinySchema(name, layers));
 

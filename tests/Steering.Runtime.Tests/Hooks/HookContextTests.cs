@@ -64,7 +64,7 @@ public sealed class HookContextTests
         using var model = TinyGpt2.Create();
         using var scope = NewDisposeScope();
         var v = randn(model.Dimensions.DModel, generator: new Generator(5));
-        var (ids, mask) = TokenBatch.LeftPad(new[] { new[] { 464 }, new[] { 40, 892, 6844 } }, model.EndOfTextTokenId, model.Device);
+        var (ids, mask) = TokenBatch.LeftPad(new[] { new[] { 464 }, new[] { 40, 892, 6844 } }, model.SpecialTokens.PaddingId, model.Device);
 
         Tensor Capture(System.Func<HookScope, HookScope> edit)
         {

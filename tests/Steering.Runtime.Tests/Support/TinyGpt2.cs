@@ -29,10 +29,11 @@ public static class TinyGpt2
     }
 }
 
-/// <summary>One tiny checkpoint folder shared by a test class.</summary>
-public sealed class TinyGpt2Folder : IDisposable
+/// <summary>One tiny checkpoint folder shared by a test class, and the model loaded from it.</summary>
+public sealed class TinyGpt2Folder : IModelFolder, IDisposable
 {
     private readonly TempDirectory _folder = new();
+    private HookedTransformer? _model;
 
     public TinyGpt2Folder() => Config = TinyGpt2.Write(_folder.Path);
 
@@ -40,5 +41,12 @@ public sealed class TinyGpt2Folder : IDisposable
 
     public Gpt2Config Config { get; }
 
-    public void Dispose() => _folder.Dispose();
+    /// <summary>Loaded on first use (classes that only need the files do not pay for it).</summary>
+    public HookedTransformer Model => _model ??= HookedTransformer.Load(Path);
+
+    public void Dispose()
+    {
+        _model?.Dispose();
+        _folder.Dispose();
+    }
 }

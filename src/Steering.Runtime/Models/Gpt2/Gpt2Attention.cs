@@ -1,6 +1,6 @@
 using System;
 using Steering.Generation;
-using Steering.Hooks;
+using Steering.Models.Decoder;
 using static TorchSharp.torch;
 
 namespace Steering.Models.Gpt2;
@@ -16,26 +16,26 @@ internal sealed class Gpt2Attention : nn.Module
     private readonly long _headWidth;
     private readonly double _scale;
 
-    public Gpt2Attention(Gpt2Config config, int layer, BlockHookPoints hooks) : base(nameof(Gpt2Attention))
+    public Gpt2Attention(DecoderLayout layout, int layer, BlockHookPoints hooks) : base(nameof(Gpt2Attention))
     {
-        _qkv = new Conv1D(config.NEmbd, 3L * config.NEmbd);
-        _projection = new Conv1D(config.NEmbd, config.NEmbd);
+        _qkv = new Conv1D(layout.Dimensions.DModel, 3L * layout.Dimensions.DModel);
+        _projection = new Conv1D(layout.Dimensions.DModel, layout.Dimensions.DModel);
         register_module("c_attn", _qkv);
         register_module("c_proj", _projection);
         _hooks = hooks;
         _layer = layer;
-        _heads = config.NHead;
-        _headWidth = config.DHead;
-        var scale = config.ScaleAttnWeights ? 1.0 / Math.Sqrt(config.DHead) : 1.0;
-        _scale = config.ScaleAttnByInverseLayerIdx ? scale / (layer + 1) : scale;
+        _heads = layout.Dimensions.NHeads;
+        _headWidth = layout.Dimensions.DHead;
+        _scale = layout.Layers[layer].Scale;
     }
 
     /// <param name="x">[batch, pos, d_model], the first layer norm's output.</param>
-    /// <param name="pass">Positions and padding of this pass.</param>
-    /// <param name="bias">[batch, 1, q_pos, k_pos] additive attention bias.</param>
+    /// <param name="decoderPass">Positions, padding and the attention mask of this pass.</param>
     /// <param name="cache">Keys and values of earlier positions, extended by this pass; null without caching.</param>
-    public Tensor Forward(Tensor x, ForwardPass pass, Tensor bias, KvCache? cache)
+    public Tensor Forward(Tensor x, DecoderPass decoderPass, KvCache? cache)
     {
+        var pass = decoderPass.Pass;
+        var bias = decoderPass.Mask.Bias();
         long batch = x.shape[0], length = x.shape[1], width = x.shape[2];
         var qkv = _qkv.Forward(x).split(width, 2);
         var q = _hooks.Q.Run(qkv[0].view(batch, length, _heads, _headWidth), pass).transpose(1, 2);

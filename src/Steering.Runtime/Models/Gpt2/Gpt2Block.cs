@@ -1,5 +1,5 @@
 using Steering.Generation;
-using Steering.Hooks;
+using Steering.Models.Decoder;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -14,12 +14,12 @@ internal sealed class Gpt2Block : nn.Module
     private readonly Gpt2Mlp _mlp;
     private readonly BlockHookPoints _hooks;
 
-    public Gpt2Block(Gpt2Config config, int layer, BlockHookPoints hooks) : base(nameof(Gpt2Block))
+    public Gpt2Block(DecoderLayout layout, int layer, BlockHookPoints hooks) : base(nameof(Gpt2Block))
     {
-        _ln1 = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
-        _attention = new Gpt2Attention(config, layer, hooks);
-        _ln2 = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
-        _mlp = new Gpt2Mlp(config, hooks);
+        _ln1 = nn.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
+        _attention = new Gpt2Attention(layout, layer, hooks);
+        _ln2 = nn.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
+        _mlp = new Gpt2Mlp(layout, hooks);
         register_module("ln_1", _ln1);
         register_module("attn", _attention);
         register_module("ln_2", _ln2);
@@ -27,11 +27,12 @@ internal sealed class Gpt2Block : nn.Module
         _hooks = hooks;
     }
 
-    public Tensor Forward(Tensor residual, ForwardPass pass, Tensor bias, KvCache? cache)
+    public Tensor Forward(Tensor residual, DecoderPass decoderPass, KvCache? cache)
     {
+        var pass = decoderPass.Pass;
         residual = _hooks.ResidPre.Run(residual, pass);
         var attentionInput = _hooks.Ln1.Run(_ln1.forward(residual), pass);
-        var attentionOutput = _hooks.AttnOut.Run(_attention.Forward(attentionInput, pass, bias, cache), pass);
+        var attentionOutput = _hooks.AttnOut.Run(_attention.Forward(attentionInput, decoderPass, cache), pass);
         residual = _hooks.ResidMid.Run(residual + attentionOutput, pass);
         var mlpInput = _hooks.Ln2.Run(_ln2.forward(residual), pass);
         var mlpOutput = _hooks.MlpOut.Run(_mlp.Forward(mlpInput, pass), pass);

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Steering.Checkpoints;
 using Steering.Schema;
 
@@ -80,27 +81,40 @@ public sealed record Gpt2Config
         return config;
     }
 
-    /// <summary>
-    /// The number of parameters a model with this config has (tied embedding counted once): token and position
-    /// embeddings, per block two layer norms, c_attn, c_proj, c_fc and the MLP's c_proj, and the final layer norm.
-    /// </summary>
-    public long ParameterCount
-    {
-        get
-        {
-            long d = NEmbd, hidden = NInner;
-            var block = (4 * d) + (d * 3 * d) + (3 * d) + (d * d) + d + (d * hidden) + hidden + (hidden * d) + d;
-            return ((long)VocabSize * d) + ((long)NPositions * d) + (NLayer * block) + (2 * d);
-        }
-    }
+    /// <summary>The number of parameters a model with this config has (tied embedding counted once).</summary>
+    public long ParameterCount => ToLayout().ParameterCount;
 
     /// <summary>The sizes in the schema's vocabulary.</summary>
     public ModelDimensions Dimensions => new(NEmbd, NLayer, NHead, NHead, DHead, NInner, VocabSize, NPositions);
 
+    /// <summary>
+    /// The decoder this config describes: learned positions, LayerNorm, a plain MLP, biases everywhere, tied embeddings;
+    /// attention scaled by 1/√d_head (when <see cref="ScaleAttnWeights"/>) and by 1/(layer + 1) (when
+    /// <see cref="ScaleAttnByInverseLayerIdx"/>).
+    /// </summary>
+    public DecoderLayout ToLayout() => new()
+    {
+        ModelType = ModelType,
+        Dimensions = Dimensions,
+        Norm = NormKind.LayerNorm,
+        NormEpsilon = LayerNormEpsilon,
+        LearnedPositions = true,
+        Layers = Enumerable.Range(0, NLayer).Select(layer => new AttentionLayerLayout(Scale(layer), null, null)).ToList(),
+        QkvBias = true,
+        OutputBias = true,
+        Activation = ActivationFunction,
+        MlpBias = true,
+        TiedEmbeddings = true,
+    };
+
+    private double Scale(int layer)
+    {
+        var scale = ScaleAttnWeights ? 1.0 / Math.Sqrt(DHead) : 1.0;
+        return ScaleAttnByInverseLayerIdx ? scale / (layer + 1) : scale;
+    }
+
     /// <summary>The hook points and sizes of a model with this config (no weights needed).</summary>
-    public ModelSchema ToSchema(string name) => new(
-        ModelSchema.CurrentFormat, name, ModelType, Dimensions,
-        HookCatalog.ForDecoder(Dimensions, hasPositionEmbedding: true, hasGatedMlp: false));
+    public ModelSchema ToSchema(string name) => ToLayout().ToSchema(name);
 
     /// <summary>The config as Hugging Face writes it for GPT2LMHeadModel.</summary>
     public string ToJson() => FormattableString.Invariant($$"""

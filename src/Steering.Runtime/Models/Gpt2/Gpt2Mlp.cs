@@ -12,13 +12,13 @@ internal sealed class Gpt2Mlp : nn.Module
     private readonly Func<Tensor, Tensor> _activation;
     private readonly BlockHookPoints _hooks;
 
-    public Gpt2Mlp(Gpt2Config config, BlockHookPoints hooks) : base(nameof(Gpt2Mlp))
+    public Gpt2Mlp(DecoderLayout layout, BlockHookPoints hooks) : base(nameof(Gpt2Mlp))
     {
-        _up = new Conv1D(config.NEmbd, config.NInner);
-        _down = new Conv1D(config.NInner, config.NEmbd);
+        _up = new Conv1D(layout.Dimensions.DModel, layout.Dimensions.DMlp);
+        _down = new Conv1D(layout.Dimensions.DMlp, layout.Dimensions.DModel);
         register_module("c_fc", _up);
         register_module("c_proj", _down);
-        _activation = Activations.Get(config.ActivationFunction);
+        _activation = Activations.Get(layout.Activation);
         _hooks = hooks;
     }
 

@@ -1,6 +1,7 @@
 using System.Linq;
 using Steering.Generation;
 using Steering.Hooks;
+using Steering.Models.Decoder;
 using Steering.Schema;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace Steering.Models.Gpt2;
 /// GPT-2's module tree, parameters named as in Hugging Face's GPT2Model (<c>wte.weight</c>, <c>h.0.attn.c_attn.weight</c>,
 /// …, <c>ln_f.bias</c>); the LM head is the token embedding (tied).
 /// </summary>
-internal sealed class Gpt2Network : nn.Module
+internal sealed class Gpt2Network : DecoderNetwork
 {
     private readonly Embedding _tokens;
     private readonly Embedding _positions;
@@ -21,13 +22,13 @@ internal sealed class Gpt2Network : nn.Module
     private readonly HookPoint _posEmbed;
     private readonly HookPoint _lnFinal;
 
-    public Gpt2Network(Gpt2Config config, HookPointCollection hooks) : base(nameof(Gpt2Network))
+    public Gpt2Network(DecoderLayout layout, HookPointCollection hooks) : base(nameof(Gpt2Network))
     {
-        _tokens = new Embedding(config.VocabSize, config.NEmbd);
-        _positions = new Embedding(config.NPositions, config.NEmbd);
-        _blocks = new ModuleList<Gpt2Block>(Enumerable.Range(0, config.NLayer)
-            .Select(layer => new Gpt2Block(config, layer, new BlockHookPoints(hooks, layer))).ToArray());
-        _finalNorm = nn.LayerNorm(config.NEmbd, config.LayerNormEpsilon);
+        _tokens = new Embedding(layout.Dimensions.DVocab, layout.Dimensions.DModel);
+        _positions = new Embedding(layout.Dimensions.NCtx, layout.Dimensions.DModel);
+        _blocks = new ModuleList<Gpt2Block>(Enumerable.Range(0, layout.Dimensions.NLayers)
+            .Select(layer => new Gpt2Block(layout, layer, new BlockHookPoints(hooks, layer, layout.HookLayout))).ToArray());
+        _finalNorm = nn.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
         register_module("wte", _tokens);
         register_module("wpe", _positions);
         register_module("h", _blocks);
@@ -37,14 +38,12 @@ internal sealed class Gpt2Network : nn.Module
         _lnFinal = hooks[HookSites.LnFinal];
     }
 
-    /// <summary>The token embedding, which is also the output projection.</summary>
-    public Parameter TokenEmbedding => _tokens.Weight;
-
-    public Tensor Forward(Tensor ids, ForwardPass pass, Tensor bias, KvCache? cache)
+    public override Tensor Forward(Tensor ids, DecoderPass decoderPass, KvCache? cache)
     {
+        var pass = decoderPass.Pass;
         var residual = _embed.Run(_tokens.Forward(ids), pass) + _posEmbed.Run(_positions.Forward(pass.Positions), pass);
         foreach (var block in _blocks)
-            residual = block.Forward(residual, pass, bias, cache);
+            residual = block.Forward(residual, decoderPass, cache);
         var normalized = _lnFinal.Run(_finalNorm.forward(residual), pass);
         return nn.functional.linear(normalized, _tokens.Weight);
     }

@@ -1,0 +1,44 @@
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Steering.Tests.Support;
+
+namespace Steering.Cli.Tests;
+
+/// <summary><c>steer info</c> and <c>steer schema</c> on a Llama-shaped folder without tokenizer files.</summary>
+public sealed class RotaryFamilyCliTests
+{
+    [Fact]
+    public void Info_names_the_family_and_lists_its_own_hook_points()
+    {
+        using var qwen3 = new TinyDecoderFolders.Qwen3();
+        var run = Steer.Ok("info", qwen3.Path);
+        Assert.Equal("qwen3", run.Field("architecture"));
+        Assert.Equal("2", run.Field("n_kv_heads"));
+        Assert.Equal("16", run.Field("d_head"));
+        Assert.Equal("none", run.Field("tokenizer"));
+        Assert.Equal("bos none, eos [511], pad none", run.Field("special_tokens"));
+        Assert.Equal(qwen3.Model.ParameterCount.ToString(System.Globalization.CultureInfo.InvariantCulture), run.Field("parameters"));
+        var listed = run.OutLines.Where(l => l.StartsWith("  ", System.StringComparison.Ordinal)).Select(l => l.Trim().Split(' ')[0]).ToList();
+        Assert.Contains("blocks.1.attn.rot_q", listed);
+        Assert.Contains("blocks.1.mlp.pre_linear", listed);
+        Assert.DoesNotContain("pos_embed", listed);
+    }
+
+    [Fact]
+    public void Schema_from_config_json_alone_carries_the_family_and_its_sizes()
+    {
+        using var folder = new TempDirectory();
+        File.WriteAllText(folder.File("config.json"), TinyDecoderFolders.LlamaConfig);
+        var run = Steer.Ok("schema", folder.Path, "--name", "tiny-llama");
+        using var json = JsonDocument.Parse(run.Out);
+        var root = json.RootElement;
+        Assert.Equal("llama", root.GetProperty("model").GetProperty("architecture").GetString());
+        var dimensions = root.GetProperty("dimensions");
+        Assert.Equal(4, dimensions.GetProperty("n_heads").GetInt32());
+        Assert.Equal(2, dimensions.GetProperty("n_kv_heads").GetInt32());
+        Assert.Equal(12, dimensions.GetProperty("d_head").GetInt32());
+        var rotK = root.GetProperty("hook_points").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "blocks.0.attn.rot_k");
+        Assert.Equal(new[] { "batch", "pos", "n_kv_heads", "d_head" }, rotK.GetProperty("dims").EnumerateArray().Select(d => d.GetString()));
+    }
+}
