@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Linq;
 using Steering.Checkpoints.Gguf;
 using Steering.Models.Gpt2;
 using TorchSharp.Modules;
@@ -12,16 +14,20 @@ namespace Steering.Export;
 /// </summary>
 internal abstract class ExportArchitecture
 {
+    /// <summary>Reads the model's parameters by their Hugging Face checkpoint names (the model's <see cref="HookedTransformer.WeightMap"/>).</summary>
+    protected ExportArchitecture(HookedTransformer model) =>
+        Weights = model.NamedParameters().ToDictionary(p => model.WeightMap.CheckpointName(p.Name), p => p.Parameter, StringComparer.Ordinal);
+
     /// <summary>The export description of <paramref name="model"/>'s architecture.</summary>
     /// <exception cref="SteeringException">An architecture export does not cover yet.</exception>
     public static ExportArchitecture For(HookedTransformer model) => model switch
     {
         Gpt2Model gpt2 => new Gpt2Export(gpt2),
-        _ => throw new SteeringException($"folding and GGUF export do not cover {model.Schema.Architecture} models yet (supported: {Gpt2Config.ModelType})"),
+        _ => throw new SteeringException($"folding and GGUF export do not cover {model.Layout.ModelType} models yet (supported: {Gpt2Config.ModelType})"),
     };
 
-    /// <summary>The model's parameters by Hugging Face name.</summary>
-    public abstract IReadOnlyDictionary<string, Parameter> Weights { get; }
+    /// <summary>The model's parameters by Hugging Face checkpoint name (without a save prefix such as GPT-2's <c>transformer.</c>).</summary>
+    public IReadOnlyDictionary<string, Parameter> Weights { get; }
 
     /// <summary>
     /// The rule that folds an addition at <paramref name="site"/> of block <paramref name="layer"/> (null for model-level

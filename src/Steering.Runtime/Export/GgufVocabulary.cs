@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using Steering.Checkpoints;
 using Steering.Checkpoints.Gguf;
+using Steering.Models;
 using Steering.Tokenization;
 
 namespace Steering.Export;
@@ -26,8 +27,9 @@ internal static class GgufVocabulary
     /// as <paramref name="tokenizer"/> saves them. The BOS and EOS tokens are control tokens.
     /// </summary>
     /// <exception cref="SteeringException">The tokenizer has more tokens than the embedding has rows, or malformed files.</exception>
-    public static void AddByteLevelBpe(GgufWriter writer, TextTokenizer tokenizer, int vocabSize, int bosId, int eosId, string preTokenizer)
+    public static void AddByteLevelBpe(GgufWriter writer, TextTokenizer tokenizer, int vocabSize, SpecialTokens special, string preTokenizer)
     {
+        var control = special.Eos.Append(special.Bos ?? -1).ToHashSet();
         var folder = Path.Combine(Path.GetTempPath(), "steering-vocab-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         try
@@ -37,7 +39,7 @@ internal static class GgufVocabulary
             var types = new int[vocabSize];
             for (var id = 0; id < vocabSize; id++)
             {
-                types[id] = tokens[id] is null ? Unused : id == bosId || id == eosId ? Control : Normal;
+                types[id] = tokens[id] is null ? Unused : control.Contains(id) ? Control : Normal;
                 tokens[id] ??= $"[PAD{id.ToString(CultureInfo.InvariantCulture)}]";
             }
             var merges = File.ReadLines(Path.Combine(folder, TextTokenizer.MergesFile))
@@ -47,9 +49,9 @@ internal static class GgufVocabulary
                 .Add("tokenizer.ggml.pre", preTokenizer)
                 .Add("tokenizer.ggml.tokens", tokens!)
                 .Add("tokenizer.ggml.token_type", types)
-                .Add("tokenizer.ggml.merges", merges)
-                .Add("tokenizer.ggml.bos_token_id", (uint)bosId)
-                .Add("tokenizer.ggml.eos_token_id", (uint)eosId);
+                .Add("tokenizer.ggml.merges", merges);
+            if (special.Bos is { } bos) writer.Add("tokenizer.ggml.bos_token_id", (uint)bos);
+            if (special.Eos.Count > 0) writer.Add("tokenizer.ggml.eos_token_id", (uint)special.Eos[0]);
         }
         finally
         {

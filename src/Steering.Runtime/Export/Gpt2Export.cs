@@ -1,9 +1,7 @@
 using System.Collections.Generic;
-using System.Linq;
 using Steering.Checkpoints.Gguf;
 using Steering.Models.Gpt2;
 using Steering.Schema;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Steering.Export;
@@ -16,17 +14,10 @@ namespace Steering.Export;
 internal sealed class Gpt2Export : ExportArchitecture
 {
     private readonly Gpt2Model _model;
-    private readonly Dictionary<string, Parameter> _weights;
 
-    public Gpt2Export(Gpt2Model model)
-    {
-        _model = model;
-        _weights = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
-    }
+    public Gpt2Export(Gpt2Model model) : base(model) => _model = model;
 
     private Gpt2Config Config => _model.Config;
-
-    public override IReadOnlyDictionary<string, Parameter> Weights => _weights;
 
     public override string GgufArchitecture => "gpt2";
 
@@ -43,7 +34,7 @@ internal sealed class Gpt2Export : ExportArchitecture
             return increment;
         });
         // x·W + b with x + v: the bias takes v·W (Conv1D keeps W as [in, out]).
-        FoldRule Through(string bias, string weight) => new(bias, v => v.matmul(_weights[weight].detach().to(v.dtype, v.device)));
+        FoldRule Through(string bias, string weight) => new(bias, v => v.matmul(Weights[weight].detach().to(v.dtype, v.device)));
         FoldRule PositionRows() => new("wpe.weight", v => v.unsqueeze(0));
 
         switch (layer, site)
@@ -86,12 +77,12 @@ internal sealed class Gpt2Export : ExportArchitecture
             .Add($"{arch}.block_count", (uint)Config.NLayer)
             .Add($"{arch}.attention.head_count", (uint)Config.NHead)
             .Add($"{arch}.attention.layer_norm_epsilon", (float)Config.LayerNormEpsilon);
-        GgufVocabulary.AddByteLevelBpe(writer, _model.Tokenizer, Config.VocabSize, Config.BosTokenId, Config.EosTokenId, preTokenizer: "gpt-2");
+        GgufVocabulary.AddByteLevelBpe(writer, _model.Tokenizer, Config.VocabSize, _model.SpecialTokens, preTokenizer: "gpt-2");
     }
 
     public override IEnumerable<GgufTensor> GgufTensors()
     {
-        Tensor W(string name) => _weights[name].detach();
+        Tensor W(string name) => Weights[name].detach();
         yield return new("token_embd.weight", W("wte.weight"));
         yield return new("position_embd.weight", W("wpe.weight"));
         yield return new("output_norm.weight", W("ln_f.weight"));
