@@ -1,7 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Threading;
 using CsCheck;
 using Steering.Checkpoints;
 using Steering.Checkpoints.Gguf;
@@ -14,20 +13,15 @@ namespace Steering.Tests.Checkpoints.Gguf;
 /// Whatever the bytes, <see cref="GgufFile.Open"/> and <see cref="GgufFile.Load"/> either succeed or throw
 /// <see cref="CheckpointException"/>: no other exception, no crash, no runaway allocation.
 /// </summary>
-public sealed class GgufFuzzTests : IDisposable
+public sealed class GgufFuzzTests : FileFuzzTests
 {
-    private const int Iterations = 1500;
-
-    private readonly TempDirectory _temp = new();
     private readonly byte[] _valid;
     private readonly int _dataStart;
-    private long _opened;
-    private long _loaded;
 
     public GgufFuzzTests()
     {
         using var scope = NewDisposeScope();
-        var path = _temp.File("valid.gguf");
+        var path = Temp.File("valid.gguf");
         var matrix = randn(2, 32, generator: new Generator(3));
         new GgufWriter()
             .Add("general.architecture", "fuzz")
@@ -47,26 +41,26 @@ public sealed class GgufFuzzTests : IDisposable
         _dataStart = _valid.Length - (int)file.Tensors.Sum(t => (t.ByteLength + 31) / 32 * 32);
     }
 
-    public void Dispose() => _temp.Dispose();
+    protected override string Extension => ".gguf";
 
     [Fact]
     public void The_unmutated_file_opens_and_loads()
     {
-        OpenAndLoadAll(_valid);
-        Assert.Equal(1, _opened);
-        Assert.Equal(4, _loaded);
+        Check(_valid);
+        Assert.Equal(1, Opened);
+        Assert.Equal(4, Loaded);
     }
 
     [Fact]
     public void Random_byte_changes_anywhere()
     {
-        Run(Gen.Select(Gen.Int[0, _valid.Length - 1], Gen.Byte).Array[1, 8].Select(edits => Edit(_valid, edits)));
-        Assert.True(_loaded > 0);
+        Run(ByteEdits(_valid, _valid.Length, maxEdits: 8));
+        Assert.True(Loaded > 0);
     }
 
     [Fact]
     public void Random_byte_changes_in_the_header() =>
-        Run(Gen.Select(Gen.Int[0, _dataStart - 1], Gen.Byte).Array[1, 4].Select(edits => Edit(_valid, edits)));
+        Run(ByteEdits(_valid, _dataStart, maxEdits: 4));
 
     [Fact]
     public void Random_counts_and_lengths_written_over_the_header()
@@ -81,51 +75,23 @@ public sealed class GgufFuzzTests : IDisposable
     }
 
     [Fact]
-    public void Random_truncations_and_extensions() =>
-        Run(Gen.OneOf(
-            Gen.Int[0, _valid.Length - 1].Select(length => _valid[..length]),
-            Gen.Byte.Array[1, 64].Select(extra => _valid.Concat(extra).ToArray())));
+    public void Random_truncations_and_extensions() => Run(TruncationsAndExtensions(_valid));
 
-    private void Run(Gen<byte[]> files) =>
-        files.Sample(OpenAndLoadAll, iter: Iterations, print: bytes => Convert.ToHexString(bytes));
-
-    private void OpenAndLoadAll(byte[] bytes)
+    protected override void OpenAndLoadAll(string path)
     {
-        var path = _temp.File(Guid.NewGuid().ToString("N") + ".gguf");
-        File.WriteAllBytes(path, bytes);
-        try
+        using var file = GgufFile.Open(path);
+        foreach (var info in file.Tensors)
         {
-            using var scope = NewDisposeScope();
-            using var file = GgufFile.Open(path);
-            Interlocked.Increment(ref _opened);
-            foreach (var info in file.Tensors)
+            try
             {
-                try
-                {
-                    var loaded = file.Load(info.Name);
-                    Assert.Equal(info.Shape, loaded.shape);
-                    Interlocked.Increment(ref _loaded);
-                }
-                catch (CheckpointException)
-                {
-                    // A type that cannot be loaded: reported, as it should be.
-                }
+                var loaded = file.Load(info.Name);
+                Assert.Equal(info.Shape, loaded.shape);
+                CountLoaded();
+            }
+            catch (CheckpointException)
+            {
+                // A type that cannot be loaded: reported, as it should be.
             }
         }
-        catch (CheckpointException)
-        {
-            // Rejected with a proper error: the outcome this property allows besides success.
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    private static byte[] Edit(byte[] original, (int Position, byte Value)[] edits)
-    {
-        var bytes = (byte[])original.Clone();
-        foreach (var (position, value) in edits) bytes[position] = value;
-        return bytes;
     }
 }
