@@ -81,6 +81,7 @@ public sealed class ControlVector : IDisposable
         ArgumentNullException.ThrowIfNull(additions);
         ArgumentNullException.ThrowIfNull(dimensions);
         var sums = new SortedDictionary<int, Tensor>();
+        using var scope = NewDisposeScope();
         try
         {
             foreach (var addition in additions)
@@ -143,10 +144,14 @@ public sealed class ControlVector : IDisposable
                         throw new CheckpointException(path, $"'{info.Name}' is for block {layer}; the model has {dimensions.NLayers} blocks (0 to {dimensions.NLayers - 1})");
                 }
                 var values = file.Load(info.Name);
-                if (!values.isfinite().all().item<bool>())
+                using (var finite = values.isfinite())
+                using (var allFinite = finite.all())
                 {
-                    values.Dispose();
-                    throw new CheckpointException(path, $"'{info.Name}' holds NaN or infinity");
+                    if (!allFinite.item<bool>())
+                    {
+                        values.Dispose();
+                        throw new CheckpointException(path, $"'{info.Name}' holds NaN or infinity");
+                    }
                 }
                 if (directions.TryGetValue(layer, out var sum))
                 {
