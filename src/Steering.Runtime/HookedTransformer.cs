@@ -70,7 +70,7 @@ public partial class HookedTransformer : IDisposable
     public ScalarType DType { get; }
 
     /// <summary>BOS, every EOS (generation stops at any) and PAD (left padding; the first EOS when the files name none).</summary>
-    public SpecialTokens SpecialTokens { get; }
+    public SpecialTokenIds SpecialTokens { get; }
 
     /// <summary>How parameters are named in Hugging Face checkpoints (module path → tensor name).</summary>
     public WeightMap WeightMap { get; }
@@ -116,7 +116,7 @@ public partial class HookedTransformer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         WeightIO.Save(folder, _network.named_parameters(), WeightMap, storeAs ?? DType,
-            _parts.Config.ToJson(SpecialTokens), SpecialTokensReader.GenerationConfig(SpecialTokens));
+            _parts.Config.ToJson(SpecialTokens), SpecialTokenIdsReader.GenerationConfig(SpecialTokens));
         _tokenizer.Value?.SaveTo(folder);
     }
 

@@ -56,7 +56,7 @@ internal static class Architectures
         using var config = ConfigJson.Parse(configJson);
         var family = Find(config);
         var read = family.ReadConfig(config);
-        var tokens = SpecialTokensReader.Read(config, null, read.DefaultBos, read.DefaultEos);
+        var tokens = SpecialTokenIdsReader.Read(config, null, read.DefaultBos, read.DefaultEos);
         return CreateRandom(Parts(family, read, tokens, options, options.Name ?? config.ModelType + "-random", TokenizerLookup.None), seed);
     }
 
@@ -67,14 +67,14 @@ internal static class Architectures
         return model;
     }
 
-    internal static ModelParts Parts(DecoderFamily family, ModelConfig config, SpecialTokens tokens, ModelLoadOptions options, string name,
+    internal static ModelParts Parts(DecoderFamily family, ModelConfig config, SpecialTokenIds tokens, ModelLoadOptions options, string name,
         TokenizerSource tokenizer) =>
         new(family, config, tokens, name, options, tokenizer);
 
-    private static SpecialTokens ReadTokens(string folder, ConfigJson config, ModelConfig read)
+    private static SpecialTokenIds ReadTokens(string folder, ConfigJson config, ModelConfig read)
     {
         using var generation = ConfigJson.ReadGenerationConfig(folder);
-        return SpecialTokensReader.Read(config, generation, read.DefaultBos, read.DefaultEos);
+        return SpecialTokenIdsReader.Read(config, generation, read.DefaultBos, read.DefaultEos);
     }
 
     private static DecoderFamily Find(ConfigJson config) =>

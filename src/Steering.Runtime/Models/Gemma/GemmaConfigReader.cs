@@ -128,7 +128,7 @@ internal static class GemmaConfigReader
     }
 
     /// <summary>config.json as <c>save_pretrained</c> writes it for Gemma2ForCausalLM / Gemma3ForCausalLM.</summary>
-    private static string Write(DecoderLayout layout, Settings settings, SpecialTokens tokens)
+    private static string Write(DecoderLayout layout, Settings settings, SpecialTokenIds tokens)
     {
         var architecture = layout.ModelType == Gemma3 ? "Gemma3ForCausalLM" : "Gemma2ForCausalLM";
         var json = LlamaConfigReader.CommonJson(layout, architecture, settings.Global);

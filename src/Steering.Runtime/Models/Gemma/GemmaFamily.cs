@@ -39,6 +39,6 @@ internal sealed partial class GemmaFamily : DecoderFamily
     [GeneratedRegex(@"^(vision_tower|multi_modal_projector)\.|^language_model\.lm_head\.weight$")]
     private static partial Regex VisionTensors();
 
-    public override void Initialize(DecoderNetwork network, DecoderLayout layout, SpecialTokens tokens, torch.Generator generator) =>
+    public override void Initialize(DecoderNetwork network, DecoderLayout layout, SpecialTokenIds tokens, torch.Generator generator) =>
         LlamaShaped.Initialize(network, layout, tokens, generator);
 }

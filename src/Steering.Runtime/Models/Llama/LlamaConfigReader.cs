@@ -184,7 +184,7 @@ internal static class LlamaConfigReader
         new(sliding.Select(slides => (JsonNode)(slides ? "sliding_attention" : "full_attention")).ToArray());
 
     /// <summary>config.json as <c>save_pretrained</c> writes it for the family's …ForCausalLM.</summary>
-    private static string Write(DecoderLayout layout, string architecture, SpecialTokens tokens)
+    private static string Write(DecoderLayout layout, string architecture, SpecialTokenIds tokens)
     {
         var json = CommonJson(layout, architecture, layout.Layers[0].Rotary!);
         json["hidden_act"] = layout.Activation;
@@ -239,7 +239,7 @@ internal static class LlamaConfigReader
     }
 
     /// <summary>Adds the special tokens and the stored dtype to a family's config.json object and writes it out.</summary>
-    internal static string Finish(JsonObject json, SpecialTokens tokens)
+    internal static string Finish(JsonObject json, SpecialTokenIds tokens)
     {
         json["bos_token_id"] = tokens.Bos;
         json["eos_token_id"] = tokens.Eos.Count switch

@@ -10,7 +10,7 @@ namespace Steering.Models;
 /// <param name="Bos">The beginning-of-sequence token, or null.</param>
 /// <param name="Eos">Every end-of-sequence token (empty when the files name none).</param>
 /// <param name="Pad">The padding token, or null.</param>
-public sealed record SpecialTokens(int? Bos, IReadOnlyList<int> Eos, int? Pad)
+public sealed record SpecialTokenIds(int? Bos, IReadOnlyList<int> Eos, int? Pad)
 {
     /// <summary>The token left padding uses: PAD, else the first EOS, else 0 (padding is masked, so any id in the vocabulary works).</summary>
     public int PaddingId => Pad ?? (Eos.Count > 0 ? Eos[0] : 0);
@@ -20,7 +20,7 @@ public sealed record SpecialTokens(int? Bos, IReadOnlyList<int> Eos, int? Pad)
         $"bos {Bos?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}, eos [{string.Join(", ", Eos)}], pad {Pad?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}";
 
     /// <summary>Value equality over the EOS list too.</summary>
-    public bool Equals(SpecialTokens? other) =>
+    public bool Equals(SpecialTokenIds? other) =>
         other is not null && Bos == other.Bos && Pad == other.Pad && Eos.SequenceEqual(other.Eos);
 
     /// <inheritdoc/>
