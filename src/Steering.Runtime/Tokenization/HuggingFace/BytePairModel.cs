@@ -126,12 +126,13 @@ internal sealed class BytePairModel
     private static string? AddMerge(Dictionary<long, (int, int)> merges, Dictionary<string, int> vocabulary, string left, string right, int rank, string prefix)
     {
         var joined = left + (prefix.Length > 0 && right.StartsWith(prefix, StringComparison.Ordinal) ? right[prefix.Length..] : right);
-        foreach (var token in (string[])[left, right, joined])
-        {
-            if (!vocabulary.ContainsKey(token)) return $"the merge \"{left}\" + \"{right}\" names \"{token}\", which is not in the vocabulary";
-        }
-        merges.TryAdd(Pair(vocabulary[left], vocabulary[right]), (rank, vocabulary[joined]));
+        if (!vocabulary.TryGetValue(left, out var leftId)) return Missing(left);
+        if (!vocabulary.TryGetValue(right, out var rightId)) return Missing(right);
+        if (!vocabulary.TryGetValue(joined, out var joinedId)) return Missing(joined);
+        merges.TryAdd(Pair(leftId, rightId), (rank, joinedId));
         return null;
+
+        string Missing(string token) => $"the merge \"{left}\" + \"{right}\" names \"{token}\", which is not in the vocabulary";
     }
 
     private static long Pair(int left, int right) => ((long)left << 32) | (uint)right;
