@@ -32,12 +32,12 @@ public static class ChatMessagesFile
     /// <summary>The messages of JSON text; <paramref name="source"/> names it in errors.</summary>
     public static IReadOnlyList<ChatMessage> Parse(ReadOnlySpan<byte> json, string source)
     {
+        if (json.StartsWith(Encoding.UTF8.Preamble))
+            json = json[Encoding.UTF8.Preamble.Length..];
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         var messages = new List<ChatMessage>();
         try
         {
-            if (json.StartsWith(Encoding.UTF8.Preamble))
-                reader = new Utf8JsonReader(json[3..], reader.CurrentState.Options);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
                 throw Error(source, json, reader.TokenStartIndex, "expected a JSON list of messages [{\"role\": ..., \"content\": ...}, ...]");
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -51,7 +51,8 @@ public static class ChatMessagesFile
         }
         catch (JsonException e)
         {
-            throw new SteeringException($"{source} line {e.LineNumber + 1}, column {e.BytePositionInLine + 1}: not valid JSON: {FirstSentence(e.Message)}", e);
+            var column = CharacterColumn(json, e.LineNumber ?? 0, e.BytePositionInLine ?? 0);
+            throw new SteeringException($"{source} line {e.LineNumber + 1}, column {column}: not valid JSON: {FirstSentence(e.Message)}", e);
         }
         return messages;
     }
@@ -100,6 +101,21 @@ public static class ChatMessagesFile
         var line = before.Count((byte)'\n') + 1;
         var column = Encoding.UTF8.GetCharCount(before[(lastNewline + 1)..]) + 1;
         return (line, column);
+    }
+
+    /// <summary>The 1-based column, in characters, of a byte position within a 0-based line (as JsonException reports them).</summary>
+    private static long CharacterColumn(ReadOnlySpan<byte> json, long line, long bytePosition)
+    {
+        var lineStart = 0;
+        for (long n = 0; n < line; n++)
+        {
+            var next = json[lineStart..].IndexOf((byte)'\n');
+            if (next < 0)
+                return bytePosition + 1;
+            lineStart += next + 1;
+        }
+        var end = (int)Math.Min(json.Length, lineStart + bytePosition);
+        return Encoding.UTF8.GetCharCount(json[lineStart..end]) + 1;
     }
 
     private static string FirstSentence(string message)

@@ -57,8 +57,7 @@ public sealed class ChatTemplate
         using var document = TokenizerConfigFile.Read(path);
         if (!document.RootElement.TryGetProperty("chat_template", out var templates) || templates.ValueKind == JsonValueKind.Null)
             throw new CheckpointException(path, "has no 'chat_template'");
-        var (chosen, source) = Choose(templates, name, path);
-        return new ChatTemplate(chosen, source, $"chat template '{chosen}' of {path}");
+        return FromTemplates(ReadTemplates(templates, path), name, path);
     }
 
     /// <summary>
@@ -76,33 +75,40 @@ public sealed class ChatTemplate
         return FromTokenizerConfig(Path.Combine(directory, "tokenizer_config.json"), name);
     }
 
-    private static (string Name, string Source) Choose(JsonElement templates, string? name, string path)
+    /// <summary>
+    /// One of a set of template sources by name (as a tokenizer reads them from its files): <paramref name="name"/>, or
+    /// "default" when null. <paramref name="origin"/>, the file or folder they came from, names them in errors; a
+    /// missing name is a <see cref="CheckpointException"/> listing the names there are.
+    /// </summary>
+    public static ChatTemplate FromTemplates(IReadOnlyDictionary<string, string> templates, string? name, string origin)
+    {
+        ArgumentNullException.ThrowIfNull(templates);
+        ArgumentNullException.ThrowIfNull(origin);
+        var wanted = name ?? DefaultName;
+        if (templates.TryGetValue(wanted, out var source))
+            return new ChatTemplate(wanted, source, $"chat template '{wanted}' of {origin}");
+        var available = string.Join(", ", templates.Keys.Select(key => $"'{key}'"));
+        throw new CheckpointException(origin, templates.Count == 0 ? "has no chat template"
+            : name is null ? $"has several chat templates ({available}) and none named 'default': ask for one by name"
+            : $"has no chat template named '{name}' (it has {available})");
+    }
+
+    private static Dictionary<string, string> ReadTemplates(JsonElement templates, string path)
     {
         if (templates.ValueKind == JsonValueKind.String)
-        {
-            if (name is not null && name != DefaultName)
-                throw new CheckpointException(path, $"has a single chat template, not one named '{name}'");
-            return (DefaultName, templates.GetString()!);
-        }
+            return new() { [DefaultName] = templates.GetString()! };
         if (templates.ValueKind != JsonValueKind.Array)
             throw new CheckpointException(path, "'chat_template' must be a string or a list of {\"name\", \"template\"}");
-        var named = new List<(string Name, string Source)>();
+        var named = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in templates.EnumerateArray())
         {
             if (entry.ValueKind != JsonValueKind.Object
                 || !entry.TryGetProperty("name", out var entryName) || entryName.ValueKind != JsonValueKind.String
                 || !entry.TryGetProperty("template", out var source) || source.ValueKind != JsonValueKind.String)
                 throw new CheckpointException(path, "every entry of 'chat_template' must be {\"name\": string, \"template\": string}");
-            named.Add((entryName.GetString()!, source.GetString()!));
+            named[entryName.GetString()!] = source.GetString()!;
         }
-        var wanted = name ?? DefaultName;
-        foreach (var entry in named)
-            if (entry.Name == wanted)
-                return entry;
-        var available = string.Join(", ", named.Select(entry => $"'{entry.Name}'"));
-        throw new CheckpointException(path, name is null
-            ? $"has several chat templates ({available}) and none named 'default': ask for one by name"
-            : $"has no chat template named '{name}' (it has {available})");
+        return named;
     }
 
     /// <summary>

@@ -37,6 +37,7 @@ public sealed class ChatMessagesFileTests
     [InlineData("[{\"role\": \"user\", \"content\": [{\"text\": \"no type\"}]}]", "message 1: every content part must be an object with a string \"type\"")]
     [InlineData("[{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": 7}]}]", "message 1: a part's \"text\" must be a string")]
     [InlineData("[] []", "line 1, column 4: not valid JSON")]
+    [InlineData("[{\"role\": \"é\", \"content\": \"ü\"} {}]", "line 1, column 32: not valid JSON")]
     [InlineData("[{\"role\": \"é\", \"content\": \"ü\"}, {\"role\": 1}]", "line 1, column 33: message 2 needs a string \"role\"")]
     public void Malformed_files_name_line_and_column(string json, string problem)
     {

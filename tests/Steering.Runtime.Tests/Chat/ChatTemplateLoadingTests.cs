@@ -30,7 +30,8 @@ public sealed class ChatTemplateLoadingTests
 
     [Theory]
     [InlineData("""{"chat_template": [{"name": "a", "template": "x"}]}""", null, "has several chat templates ('a') and none named 'default'")]
-    [InlineData("""{"chat_template": "x"}""", "tool_use", "has a single chat template, not one named 'tool_use'")]
+    [InlineData("""{"chat_template": "x"}""", "tool_use", "has no chat template named 'tool_use' (it has 'default')")]
+    [InlineData("""{"chat_template": []}""", null, "has no chat template")]
     [InlineData("""{"eos_token": "</s>"}""", null, "has no 'chat_template'")]
     [InlineData("""{"chat_template": 3}""", null, "'chat_template' must be a string or a list")]
     [InlineData("""{"chat_template": [{"name": "default"}]}""", null, "every entry of 'chat_template' must be")]
@@ -65,6 +66,18 @@ public sealed class ChatTemplateLoadingTests
         Directory.CreateDirectory(folder.File("additional_chat_templates"));
         folder.Write(Path.Combine("additional_chat_templates", "tool_use.jinja"), System.Text.Encoding.UTF8.GetBytes("A"));
         Assert.Equal("A", ChatTemplate.FromFolder(folder.Path, "tool_use").Render([], false));
+    }
+
+    [Fact]
+    public void Templates_a_tokenizer_read_are_chosen_by_name()
+    {
+        var templates = new System.Collections.Generic.Dictionary<string, string> { ["default"] = "D", ["rag"] = "R" };
+        Assert.Equal("R", ChatTemplate.FromTemplates(templates, "rag", "/models/x").Render([], false));
+        Assert.Equal("D", ChatTemplate.FromTemplates(templates, null, "/models/x").Render([], false));
+        var e = Assert.Throws<CheckpointException>(() => ChatTemplate.FromTemplates(templates, "tools", "/models/x"));
+        Assert.Equal("/models/x: has no chat template named 'tools' (it has 'default', 'rag')", e.Message);
+        var bad = Assert.Throws<TemplateException>(() => ChatTemplate.FromTemplates(new System.Collections.Generic.Dictionary<string, string> { ["default"] = "{{" }, null, "/models/x"));
+        Assert.StartsWith("chat template 'default' of /models/x line 1, column 1: ", bad.Message, StringComparison.Ordinal);
     }
 
     [Fact]
