@@ -29,12 +29,9 @@ public sealed partial class TextTokenizer
     /// </summary>
     /// <exception cref="CheckpointException">The files have no chat template, or none by that name (the message lists the names).</exception>
     /// <exception cref="TemplateException">The template uses a construct the interpreter lacks, or is malformed (with its line).</exception>
-    public ChatTemplate GetChatTemplate(string? name = null)
-    {
-        if (_parsedTemplates.TryGetValue(name ?? ChatTemplate.DefaultName, out var parsed)) return parsed;
-        var origin = _folder ?? "the shipped GPT-2 tokenizer";
-        return _parsedTemplates.GetOrAdd(name ?? ChatTemplate.DefaultName, _ => ChatTemplate.FromTemplates(ChatTemplates, name, origin));
-    }
+    public ChatTemplate GetChatTemplate(string? name = null) =>
+        _parsedTemplates.GetOrAdd(name ?? ChatTemplate.DefaultName,
+            (_, wanted) => ChatTemplate.FromTemplates(ChatTemplates, wanted, _folder ?? "the shipped GPT-2 tokenizer"), name);
 
     /// <summary>
     /// Renders a conversation with the chat template, as transformers' <c>apply_chat_template(messages,

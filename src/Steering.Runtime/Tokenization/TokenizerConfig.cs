@@ -24,9 +24,6 @@ internal sealed class TokenizerConfig
     /// <summary>The folder of named template files (<c>NAME.jinja</c>) beside <see cref="ChatTemplateFile"/>.</summary>
     public const string AdditionalChatTemplatesFolder = "additional_chat_templates";
 
-    /// <summary>The name of a single chat template, and of the one used when none is asked for.</summary>
-    public const string DefaultTemplateName = "default";
-
     /// <summary>The special tokens transformers knows by name (its <c>SPECIAL_TOKENS_ATTRIBUTES</c>, but the additional ones).</summary>
     public static readonly IReadOnlyList<string> SpecialKeys = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"];
 
@@ -103,7 +100,7 @@ internal sealed class TokenizerConfig
     {
         var files = new List<(string Name, string Path)>();
         var main = Path.Combine(folder, ChatTemplateFile);
-        if (File.Exists(main)) files.Add((DefaultTemplateName, main));
+        if (File.Exists(main)) files.Add((Steering.Chat.ChatTemplate.DefaultName, main));
         var additional = Path.Combine(folder, AdditionalChatTemplatesFolder);
         if (Directory.Exists(additional))
             files.AddRange(Directory.GetFiles(additional, "*.jinja").Order(StringComparer.Ordinal).Select(file => (Path.GetFileNameWithoutExtension(file), file)));
@@ -137,7 +134,7 @@ internal sealed class TokenizerConfig
     {
         if (template.Element.ValueKind == System.Text.Json.JsonValueKind.String)
         {
-            ChatTemplates[DefaultTemplateName] = template.AsString();
+            ChatTemplates[Steering.Chat.ChatTemplate.DefaultName] = template.AsString();
             return;
         }
         foreach (var named in template.Items())
