@@ -18,7 +18,7 @@ internal class InputSettings : ModelSettings
     public string[] Ids { get; set; } = [];
 
     [CommandOption("--add <SPEC>")]
-    [Description("HOOK=VECTOR.safetensors[[*COEFF]]: add COEFF (default 1) x the vector at every real position; repeatable.")]
+    [Description("HOOK=VECTOR.safetensors[[*COEFF]]: add COEFF (default 1) x the vector at every real position; repeatable. VECTOR may be a llama.cpp control vector (.gguf); all=F.gguf applies each of its directions.")]
     public string[] Add { get; set; } = [];
 
     [CommandOption("--ablate <SPEC>")]
@@ -45,7 +45,7 @@ internal class InputSettings : ModelSettings
     /// <summary>Installs the edits in <paramref name="scope"/>.</summary>
     public void ApplyEdits(HookedTransformer model, HookScope scope, Terminal terminal)
     {
-        foreach (var edit in Edits()) edit.ApplyTo(scope, model.Hooks, terminal);
+        foreach (var edit in Edits()) edit.ApplyTo(scope, model, terminal);
     }
 
     public override Spectre.Console.ValidationResult Validate()

@@ -27,7 +27,7 @@ public sealed class DecoderFamilyTests
     }
 
     [Theory]
-    [InlineData("""{ "model_type": "falcon" }""", "model_type \"falcon\" is not supported (supported: gpt2, llama, mistral, qwen2, qwen3)")]
+    [InlineData("""{ "model_type": "falcon" }""", "model_type \"falcon\" is not supported (supported: gemma2, gemma3, gemma3_text, gpt2, llama, mistral, qwen2, qwen3)")]
     [InlineData("""{ "model_type": "llama", "rope_scaling": { "rope_type": "yarn", "factor": 4.0 } }""", "rope_scaling type \"yarn\" is not supported (supported: default, linear, llama3)")]
     [InlineData("""{ "model_type": "llama", "rope_scaling": { "rope_type": "llama3", "factor": 8.0 } }""", "rope_scaling of type \"llama3\" has no \"low_freq_factor\"")]
     [InlineData("""{ "model_type": "mistral", "num_attention_heads": 6, "num_key_value_heads": 4 }""", "num_attention_heads (6) is not a multiple of num_key_value_heads (4)")]
