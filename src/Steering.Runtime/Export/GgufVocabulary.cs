@@ -5,8 +5,8 @@ using System.Linq;
 using System.Text.Json;
 using Steering.Checkpoints;
 using Steering.Checkpoints.Gguf;
+using Steering.Models;
 using Steering.Tokenization;
-using SpecialTokens = Steering.Models.SpecialTokens;
 
 namespace Steering.Export;
 
