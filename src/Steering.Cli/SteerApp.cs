@@ -71,9 +71,13 @@ internal static class SteerApp
             config.AddCommand<VectorCommand>("vector")
                 .WithDescription("Make a steering vector: the activation difference of two prompts at a hook point.")
                 .WithExample("vector", "models/gpt2", "--hook", "blocks.6.resid_pre", "--positive", "\"Love\"", "--negative", "\"Hate\"", "--out", "love.safetensors");
-            config.AddCommand<TrainDemoCommand>("train-demo")
-                .WithDescription("Generate the sentiment corpus, train the demo GPT-2 on it and save it (about 15 minutes on 2 cores).")
-                .WithExample("train-demo", "--seed", "1");
+            config.AddCommand<FoldCommand>("fold")
+                .WithDescription("Fold steering additions into the weights: a Hugging Face folder that runs steered with no hooks.")
+                .WithExample("fold", "models/gpt2", "--add", "blocks.6.resid_post=love.safetensors*4", "--out", "models/gpt2-love");
+            config.AddCommand<ExportCommand>("export")
+                .WithDescription("Export to llama.cpp: a GGUF model (additions folded in) or a control vector (--format control-vector).")
+                .WithExample("export", "models/gpt2", "--format", "gguf", "--dtype", "q8_0", "--out", "gpt2.q8_0.gguf")
+                .WithExample("export", "models/gpt2", "--format", "control-vector", "--add", "blocks.6.resid_post=love.safetensors*4", "--out", "love.gguf");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Steer \"I think dogs are\" with a Love - Hate vector and show the completions side by side.")
                 .WithExample("demo");

@@ -1,8 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Steering.Hooks;
+using Steering.Schema;
 using Steering.Vectors;
+using static TorchSharp.torch;
 
 namespace Steering.Cli;
 
@@ -17,7 +20,8 @@ internal enum VectorEditKind
 }
 
 /// <summary>
-/// One <c>--add HOOK=VECTOR.safetensors[*COEFF]</c> or <c>--ablate HOOK=VECTOR.safetensors</c> from the command line.
+/// One <c>--add HOOK=VECTOR.safetensors[*COEFF]</c> or <c>--ablate HOOK=VECTOR.safetensors</c> from the command line;
+/// VECTOR may also be a llama.cpp control vector (<c>.gguf</c>), and HOOK <c>all</c> to apply every direction it holds.
 /// </summary>
 /// <param name="Kind">Add or ablate.</param>
 /// <param name="Hook">The hook name as written (canonical or alias; checked against the model when applied).</param>
@@ -58,19 +62,64 @@ internal sealed record VectorEditSpec(VectorEditKind Kind, string Hook, string P
         return new VectorEditSpec(kind, hook, rest, coefficient);
     }
 
-    /// <summary>Loads the vector and installs the edit in <paramref name="scope"/>.</summary>
+    /// <summary>Loads the vector(s) and installs the edit in <paramref name="scope"/>.</summary>
     /// <exception cref="SteeringException">The hook point is unknown, or the vector is unreadable or does not fit it.</exception>
-    public void ApplyTo(HookScope scope, HookPointCollection points, Terminal terminal)
+    public void ApplyTo(HookScope scope, HookedTransformer model, Terminal terminal)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        ArgumentNullException.ThrowIfNull(points);
+        ArgumentNullException.ThrowIfNull(model);
+        foreach (var (hook, vector) in LoadVectors(model.Schema, terminal))
+        {
+            using (vector)
+            {
+                if (Kind == VectorEditKind.Add) scope.AddVector(hook, vector, Coefficient);
+                else scope.Ablate(hook, vector);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The vectors this spec names, by canonical hook name (the caller disposes the tensors): the one vector of a
+    /// safetensors vector file at <see cref="Hook"/>, or from a llama.cpp control vector (<c>.gguf</c>) the direction
+    /// that adds at <see cref="Hook"/> — or, with <c>all=</c>, every direction at its <c>blocks.N.resid_post</c>.
+    /// </summary>
+    /// <exception cref="SteeringException">An unknown hook point, an unreadable file, or a control vector with no direction there.</exception>
+    public List<(string Hook, Tensor Vector)> LoadVectors(ModelSchema schema, Terminal terminal)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(terminal);
-        var point = points[Hook];
+        var all = Hook.Equals(AllHooks, StringComparison.OrdinalIgnoreCase);
+        if (IsControlVector(Path))
+        {
+            using var control = ControlVector.Read(Path, schema.Dimensions);
+            if (all) return control.Directions.Select(d => (ControlVector.HookOf(d.Key), d.Value.clone())).ToList();
+            var point = Canonical(schema, Hook);
+            var layer = ControlVector.LayerOf(point);
+            return control.Directions.TryGetValue(layer, out var direction)
+                ? [(point, direction.clone())]
+                : throw new SteeringException(
+                    $"{Path} has no direction for '{point}' (direction.{layer}); it has {string.Join(", ", control.Directions.Keys.Select(k => $"direction.{k}"))} (write {AllHooks}={Path} for all of them)");
+        }
+        if (all) throw new SteeringException($"{AllHooks}={Path}: only a llama.cpp control vector (.gguf) holds vectors for several hook points; name the hook point");
+
+        var name = Canonical(schema, Hook);
         using var vector = SteeringVector.Load(Path);
-        if (vector.HookName is { } madeAt && points.TryGet(madeAt, out var origin) && origin.Name != point.Name)
-            terminal.Warn($"{Path} was made at '{origin.Name}' and is applied at '{point.Name}'");
-        if (Kind == VectorEditKind.Add) scope.AddVector(point.Name, vector.Values, Coefficient);
-        else scope.Ablate(point.Name, vector.Values);
+        if (vector.HookName is { } madeAt && schema.Find(HookNames.Canonicalize(madeAt)) is { } origin && origin.Name != name)
+            terminal.Warn($"{Path} was made at '{origin.Name}' and is applied at '{name}'");
+        return [(name, vector.Values.clone())];
+    }
+
+    /// <summary>The hook name that stands for "every vector in the file" (a control vector's directions).</summary>
+    public const string AllHooks = "all";
+
+    /// <summary>Whether <paramref name="path"/> names a GGUF file (a llama.cpp control vector), by its extension.</summary>
+    public static bool IsControlVector(string path) => path.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
+
+    private static string Canonical(ModelSchema schema, string hook)
+    {
+        var known = schema.HookPoints.Select(p => p.Name).ToList();
+        return schema.Find(HookNames.Canonicalize(hook))?.Name
+            ?? throw new SteeringException(HookNames.DescribeUnknown(hook, known, schema.Dimensions.NLayers));
     }
 
     /// <summary>The spec as written on the command line.</summary>

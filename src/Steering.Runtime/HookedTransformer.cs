@@ -8,6 +8,7 @@ using Steering.Models;
 using Steering.Models.Decoder;
 using Steering.Schema;
 using Steering.Tokenization;
+using SpecialTokens = Steering.Models.SpecialTokens;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -83,8 +84,12 @@ public partial class HookedTransformer : IDisposable
 
     /// <summary>Loads a model from a Hugging Face folder (config.json, safetensors weights, tokenizer files when present).</summary>
     /// <exception cref="Checkpoints.CheckpointException">A file is missing, malformed or does not fit the architecture.</exception>
-    public static HookedTransformer Load(string folder, ModelLoadOptions? options = null) =>
-        Architectures.Load(folder, options ?? new ModelLoadOptions());
+    /// <exception cref="SteeringException">The application has no working libtorch back end (the message names the fix).</exception>
+    public static HookedTransformer Load(string folder, ModelLoadOptions? options = null)
+    {
+        TorchBackend.EnsureLoaded();
+        return Architectures.Load(folder, options ?? new ModelLoadOptions());
+    }
 
     /// <summary>The schema of the model in <paramref name="folder"/>, from its config.json alone (no weights read).</summary>
     public static ModelSchema ReadSchema(string folder, string? name = null) =>

@@ -18,7 +18,8 @@ internal static class TensorMemory
     /// <summary>Receives one chunk of a tensor's bytes.</summary>
     public delegate void ReadOnlySpanAction(ReadOnlySpan<byte> chunk);
 
-    private delegate void ChunkAction(Span<byte> chunk, long offset);
+    /// <summary>Fills one chunk of a tensor's bytes, which start <paramref name="offset"/> bytes into the tensor.</summary>
+    public delegate void ChunkAction(Span<byte> chunk, long offset);
 
     /// <summary>
     /// Fills the contiguous CPU tensor <paramref name="destination"/> from the native memory at <paramref name="source"/>,
@@ -31,6 +32,13 @@ internal static class TensorMemory
     /// <summary>Passes the bytes of the contiguous CPU tensor <paramref name="source"/> to <paramref name="write"/>, in order.</summary>
     public static void CopyOut(Tensor source, ReadOnlySpanAction write, long chunkBytes = DefaultChunkBytes) =>
         ForEachChunk(source, chunkBytes, (chunk, _) => write(chunk));
+
+    /// <summary>
+    /// Lets <paramref name="fill"/> write the contiguous CPU tensor <paramref name="destination"/>'s bytes in order, in
+    /// chunks of at most <paramref name="chunkBytes"/> (a whole number of elements).
+    /// </summary>
+    public static void Fill(Tensor destination, ChunkAction fill, long chunkBytes = DefaultChunkBytes) =>
+        ForEachChunk(destination, chunkBytes, fill);
 
     private static void ForEachChunk(Tensor tensor, long chunkBytes, ChunkAction action)
     {

@@ -26,7 +26,7 @@ internal static class Architectures
         var family = Find(config);
         var read = family.ReadConfig(config);
         var parts = Parts(family, read, ReadTokens(folder, config, read), options,
-            options.Name ?? HookedTransformer.DefaultName(folder), TokenizerLookup.ForFolder(folder, config.ModelType));
+            options.Name ?? HookedTransformer.DefaultName(folder), TokenizerLookup.ForFolder(folder));
         using var weights = CheckpointWeights.Open(folder);
         WeightIO.CheckSize(parts.Config.Layout, weights, config.Path);
         var model = family.Create(parts);

@@ -4,7 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using System.Text;
-using System.Threading;
 using System;
 using CsCheck;
 using Steering.Checkpoints;
@@ -17,21 +16,15 @@ namespace Steering.Tests.Checkpoints;
 /// Whatever the bytes, <see cref="SafetensorsFile.Open"/> and <see cref="SafetensorsFile.Load"/> either succeed or throw
 /// <see cref="CheckpointException"/>: no other exception, no crash, no runaway allocation.
 /// </summary>
-public sealed class SafetensorsFuzzTests : IDisposable
+public sealed class SafetensorsFuzzTests : FileFuzzTests
 {
-    // Enough to reach every validation branch many times, few enough that the whole class runs in a few seconds.
-    private const int Iterations = 1500;
-
-    private readonly TempDirectory _temp = new();
     private readonly byte[] _valid;
     private readonly int _headerEnd;
-    private long _opened;
-    private long _loaded;
 
     public SafetensorsFuzzTests()
     {
         using var scope = NewDisposeScope();
-        var path = _temp.File("valid.safetensors");
+        var path = Temp.File("valid.safetensors");
         SafetensorsWriter.Write(path, new Dictionary<string, Tensor>
         {
             ["f32"] = tensor(new[] { 1f, -2f, 3.5f }),
@@ -45,33 +38,30 @@ public sealed class SafetensorsFuzzTests : IDisposable
         _headerEnd = 8 + (int)BitConverter.ToUInt64(_valid, 0);
     }
 
-    public void Dispose() => _temp.Dispose();
+    protected override string Extension => ".safetensors";
 
     [Fact]
     public void The_unmutated_file_opens_and_loads()
     {
-        OpenAndLoadAll(_valid);
-        Assert.Equal(1, _opened);
-        Assert.Equal(6, _loaded);
+        Check(_valid);
+        Assert.Equal(1, Opened);
+        Assert.Equal(6, Loaded);
     }
 
     [Fact]
     public void Random_byte_changes_anywhere()
     {
-        Run(Gen.Select(Gen.Int[0, _valid.Length - 1], Gen.Byte).Array[1, 8].Select(edits => Edit(_valid, edits)));
+        Run(ByteEdits(_valid, _valid.Length, maxEdits: 8));
         // Edits that land in the data section leave a valid file: the loads did run.
-        Assert.True(_loaded > 0);
+        Assert.True(Loaded > 0);
     }
 
     [Fact]
     public void Random_byte_changes_in_the_length_and_header() =>
-        Run(Gen.Select(Gen.Int[0, _headerEnd - 1], Gen.Byte).Array[1, 4].Select(edits => Edit(_valid, edits)));
+        Run(ByteEdits(_valid, _headerEnd, maxEdits: 4));
 
     [Fact]
-    public void Random_truncations_and_extensions() =>
-        Run(Gen.OneOf(
-            Gen.Int[0, _valid.Length - 1].Select(length => _valid[..length]),
-            Gen.Byte.Array[1, 64].Select(extra => _valid.Concat(extra).ToArray())));
+    public void Random_truncations_and_extensions() => Run(TruncationsAndExtensions(_valid));
 
     [Fact]
     public void Random_header_length_fields() =>
@@ -87,7 +77,7 @@ public sealed class SafetensorsFuzzTests : IDisposable
     {
         Run(RandomHeader.Select(header => SafetensorsBytes.Build(Encoding.UTF8.GetBytes(header), _valid[_headerEnd..])));
         // Some random headers are valid (if only "{}" or metadata alone): the property is not only about rejections.
-        Assert.True(_opened > 0);
+        Assert.True(Opened > 0);
     }
 
     [Fact]
@@ -95,56 +85,26 @@ public sealed class SafetensorsFuzzTests : IDisposable
     {
         // Headers that pass validation, so that loads run over arbitrary bytes: NaNs, denormals, bools that are not 0 or 1.
         Run(ConsistentFile);
-        Assert.Equal(Iterations, _opened);
-        Assert.True(_loaded > 0);
+        Assert.Equal(Iterations, Opened);
+        Assert.True(Loaded > 0);
     }
 
-    private void Run(Gen<byte[]> files)
+    protected override void OpenAndLoadAll(string path)
     {
-        files.Sample(OpenAndLoadAll, iter: Iterations, print: bytes => Convert.ToHexString(bytes));
-    }
-
-    private void OpenAndLoadAll(byte[] bytes)
-    {
-        var path = _temp.File(Guid.NewGuid().ToString("N") + ".safetensors");
-        File.WriteAllBytes(path, bytes);
-        try
+        using var file = SafetensorsFile.Open(path);
+        foreach (var entry in file.Entries)
         {
-            using var scope = NewDisposeScope();
-            using var file = SafetensorsFile.Open(path);
-            Interlocked.Increment(ref _opened);
-            foreach (var entry in file.Entries)
+            try
             {
-                try
-                {
-                    var loaded = file.Load(entry.Name);
-                    Assert.Equal(entry.ShapeArray(), loaded.shape);
-                    Interlocked.Increment(ref _loaded);
-                }
-                catch (CheckpointException)
-                {
-                    // An entry TorchSharp cannot hold, or BOOL bytes other than 0 and 1: reported, as it should be.
-                }
+                var loaded = file.Load(entry.Name);
+                Assert.Equal(entry.ShapeArray(), loaded.shape);
+                CountLoaded();
+            }
+            catch (CheckpointException)
+            {
+                // An entry TorchSharp cannot hold, or BOOL bytes other than 0 and 1: reported, as it should be.
             }
         }
-        catch (CheckpointException)
-        {
-            // Rejected with a proper error: the outcome this property allows besides success.
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    private static byte[] Edit(byte[] original, (int Position, byte Value)[] edits)
-    {
-        var bytes = (byte[])original.Clone();
-        foreach (var (position, value) in edits)
-        {
-            bytes[position] = value;
-        }
-        return bytes;
     }
 
     private static readonly string[] DTypeNames =
