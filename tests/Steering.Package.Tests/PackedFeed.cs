@@ -12,13 +12,27 @@ public sealed class PackedFeed : IDisposable
 {
     public const string Version = "0.0.0-packagetest";
 
+    /// <summary>What packing reads: the build files, the shipped sources, the demo model the tool carries.</summary>
+    private static readonly string[] PackInputs =
+    {
+        ".editorconfig", "global.json", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "LICENSE",
+        "src", Path.Combine("examples", "models", "tiny-sentiment"),
+    };
+
+    /// <summary>The copy of <see cref="PackInputs"/> that is packed.</summary>
+    private readonly string _source;
+
     public PackedFeed()
     {
         ClearCachedPackages();
         Folder = Directory.CreateTempSubdirectory("steering-feed-").FullName;
+        // Packed from a copy of the sources: restoring and building with this version in the repository itself would
+        // rewrite obj/ files that the solution's other builds and tests read at the same time.
+        _source = Directory.CreateTempSubdirectory("steering-source-").FullName;
+        foreach (var input in PackInputs) Copy(Path.Combine(RepositoryRoot, input), Path.Combine(_source, input));
         // The tool first: its build makes the Release runtime that the library's pack then finds up to date.
-        var tool = Dotnet.Ok(RepositoryRoot, "pack", Path.Combine("src", "Steering.Cli"), "-c", "Release", "-o", Folder, "-p:Version=" + Version);
-        var library = Dotnet.Ok(RepositoryRoot, "pack", Path.Combine("src", "Steering.Runtime"), "-c", "Release", "-o", Folder, "-p:Version=" + Version);
+        var tool = Dotnet.Ok(_source, "pack", Path.Combine("src", "Steering.Cli"), "-c", "Release", "-o", Folder, "-p:Version=" + Version);
+        var library = Dotnet.Ok(_source, "pack", Path.Combine("src", "Steering.Runtime"), "-c", "Release", "-o", Folder, "-p:Version=" + Version);
         Report = $"pack steer {tool.Elapsed.TotalSeconds:F0} s, Steering {library.Elapsed.TotalSeconds:F0} s; " +
                  string.Join(", ", Directory.GetFiles(Folder).Order(StringComparer.Ordinal)
                      .Select(f => $"{Path.GetFileName(f)} {new FileInfo(f).Length / 1e6:F1} MB"));
@@ -39,7 +53,24 @@ public sealed class PackedFeed : IDisposable
     public void Dispose()
     {
         Directory.Delete(Folder, recursive: true);
+        Directory.Delete(_source, recursive: true);
         ClearCachedPackages();
+    }
+
+    /// <summary>Copies a file, or a folder without its build output (bin/, obj/).</summary>
+    private static void Copy(string from, string to)
+    {
+        if (File.Exists(from))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(from, to);
+            return;
+        }
+        Assert.True(Directory.Exists(from), $"{from} is missing");
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        foreach (var folder in Directory.GetDirectories(from).Where(d => Path.GetFileName(d) is not ("bin" or "obj")))
+            Copy(folder, Path.Combine(to, Path.GetFileName(folder)));
     }
 
     private static void ClearCachedPackages()

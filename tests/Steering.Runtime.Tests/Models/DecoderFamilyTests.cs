@@ -194,7 +194,7 @@ public sealed class DecoderFamilyTests
         Assert.Equal(2, generated.NewIds.Count);
         Assert.Equal("", generated.Text);
         var error = Assert.Throws<SteeringException>(() => model.Forward("hello"));
-        Assert.Equal($"no tokenizer in {folder.Path}: looked for vocab.json and merges.txt", error.Message);
+        Assert.Equal($"no tokenizer in {folder.Path}: looked for tokenizer.json, tokenizer.model, and vocab.json + merges.txt", error.Message);
     }
 
     [Fact]
