@@ -1,16 +1,15 @@
 using System;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using LLama;
-using LLama.Common;
 using LLama.Native;
+using Steering.LlamaCpp.Tests;
 
 namespace Steering.Benchmarks;
 
 /// <summary>
 /// llama.cpp (through LLamaSharp) on a GGUF file, timed the way <see cref="PeerHarness"/> times Steering: greedy
-/// KV-cached decode one token at a time, and prompt processing of a whole prompt in one batch. F32 K/V cache and flash
-/// attention off, as in the comparison of logits (platform-notes.md), so both engines do the same arithmetic.
+/// KV-cached decode one token at a time, and prompt processing of a whole prompt in one batch, set up as the llama.cpp
+/// tests compare logits (<see cref="LlamaCppSettings.Exact"/>), so both engines do the same arithmetic.
 /// </summary>
 public sealed class LlamaCppPeer : IDisposable
 {
@@ -18,14 +17,13 @@ public sealed class LlamaCppPeer : IDisposable
     private readonly LLamaContext _context;
 
     /// <summary>
-    /// Sets OpenMP to sleep rather than spin while waiting (libgomp reads it once, when the first native library that
-    /// uses it loads): on 2 shared cores a spinning thread takes the core the other engine or process needs. .NET's
-    /// SetEnvironmentVariable does not reach the C environment. Also keeps llama.cpp's loading chatter (hundreds of
-    /// lines per model) out of the figures, passing on its errors. Call before libtorch or llama.cpp run anything.
+    /// Sets OpenMP to sleep rather than spin while waiting: on 2 shared cores a spinning thread takes the core the other
+    /// engine or process needs. Also keeps llama.cpp's loading chatter (hundreds of lines per model) out of the
+    /// figures, passing on its errors. Call before libtorch or llama.cpp run anything.
     /// </summary>
     public static void Prepare()
     {
-        _ = setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        LlamaCppSettings.SetNativeEnvironment("OMP_WAIT_POLICY", "PASSIVE");
         NativeLibraryConfig.All.WithLogCallback((level, message) =>
         {
             if (level == LLamaLogLevel.Error) Console.Error.Write(message);
@@ -34,18 +32,7 @@ public sealed class LlamaCppPeer : IDisposable
 
     public LlamaCppPeer(string ggufPath, int threads, int contextSize)
     {
-        var parameters = new ModelParams(ggufPath)
-        {
-            ContextSize = (uint)contextSize,
-            BatchSize = (uint)contextSize,
-            UBatchSize = (uint)contextSize,
-            Threads = threads,
-            BatchThreads = threads,
-            GpuLayerCount = 0,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
-            FlashAttention = false,
-        };
+        var parameters = LlamaCppSettings.Exact(ggufPath, contextSize, threads);
         _weights = LLamaWeights.LoadFromFile(parameters);
         _context = _weights.CreateContext(parameters);
     }
@@ -93,7 +80,4 @@ public sealed class LlamaCppPeer : IDisposable
         _context.Dispose();
         _weights.Dispose();
     }
-
-    [DllImport("libc", EntryPoint = "setenv")]
-    private static extern int setenv(string name, string value, int overwrite);
 }

@@ -79,8 +79,8 @@ public static class PeerHarness
             llamaPrefill.Add(theirsPrefill.TotalMilliseconds);
         }
         Console.WriteLine($"  {"",-34} {"Steering",18}  {"llama.cpp",18}  {"Steering ÷ llama.cpp",20}");
-        Console.WriteLine($"  {"decode batch 1, fp32 (tokens/s)",-34} {steeringDecode.Max(),8:F1} [{Median(steeringDecode),6:F1}]  {llamaDecode.Max(),8:F1} [{Median(llamaDecode),6:F1}]  {steeringDecode.Max() / llamaDecode.Max(),9:F2}× [{Median(steeringDecode) / Median(llamaDecode):F2}×]");
-        Console.WriteLine($"  {$"prefill 1×{PrefillTokens}, fp32 (ms)",-34} {steeringPrefill.Min(),8:F1} [{Median(steeringPrefill),6:F1}]  {llamaPrefill.Min(),8:F1} [{Median(llamaPrefill),6:F1}]  {llamaPrefill.Min() / steeringPrefill.Min(),9:F2}× [{Median(llamaPrefill) / Median(steeringPrefill):F2}×] speed");
+        Console.WriteLine($"  {"decode batch 1, fp32 (tokens/s)",-34} {steeringDecode.Max(),8:F1} [{QuickHarness.Median(steeringDecode),6:F1}]  {llamaDecode.Max(),8:F1} [{QuickHarness.Median(llamaDecode),6:F1}]  {steeringDecode.Max() / llamaDecode.Max(),9:F2}× [{QuickHarness.Median(steeringDecode) / QuickHarness.Median(llamaDecode):F2}×]");
+        Console.WriteLine($"  {$"prefill 1×{PrefillTokens}, fp32 (ms)",-34} {steeringPrefill.Min(),8:F1} [{QuickHarness.Median(steeringPrefill),6:F1}]  {llamaPrefill.Min(),8:F1} [{QuickHarness.Median(llamaPrefill),6:F1}]  {llamaPrefill.Min() / steeringPrefill.Min(),9:F2}× [{QuickHarness.Median(llamaPrefill) / QuickHarness.Median(steeringPrefill):F2}×] speed");
     }
 
     private static void OwnFigures(HookedTransformer fp32, int[] prompt, int rounds)
@@ -114,11 +114,11 @@ public static class PeerHarness
         }
         Console.WriteLine($"  Steering decode (tokens/s over all sequences; best [median]; vs fp32 batch 1):");
         var baseline = rates[0].Max();
-        var baselineMedian = Median(rates[0]);
+        var baselineMedian = QuickHarness.Median(rates[0]);
         for (var c = 0; c < cases.Length; c++)
         {
-            var relative = c == 0 ? "" : $"  {rates[c].Max() / baseline,5:F2}× [{Median(rates[c]) / baselineMedian:F2}×]";
-            Console.WriteLine($"    {cases[c].Name,-34} {rates[c].Max(),8:F1} [{Median(rates[c]),6:F1}]{relative}");
+            var relative = c == 0 ? "" : $"  {rates[c].Max() / baseline,5:F2}× [{QuickHarness.Median(rates[c]) / baselineMedian:F2}×]";
+            Console.WriteLine($"    {cases[c].Name,-34} {rates[c].Max(),8:F1} [{QuickHarness.Median(rates[c]),6:F1}]{relative}");
         }
     }
 
@@ -143,12 +143,6 @@ public static class PeerHarness
         }
         if (steps != newTokens) throw new InvalidOperationException($"generation made {steps} steps, not {newTokens}");
         return (prefill, watch.Elapsed);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     private static string CpuModel() =>
