@@ -64,8 +64,8 @@ public partial class HookedTransformer
         {
             var last = previous;
             var next = NextTokens(sampler, () => last is null
-                ? Forward(promptIds, promptMask, cache)
-                : Forward(tensor(last, new long[] { batch, 1 }, ScalarType.Int64, Device), null, cache));
+                ? Forward(promptIds, promptMask, cache, lastPositionLogits: true)
+                : Forward(tensor(last, new long[] { batch, 1 }, ScalarType.Int64, Device), null, cache, lastPositionLogits: true));
             var tokens = new int?[batch];
             for (var row = 0; row < batch; row++)
             {
