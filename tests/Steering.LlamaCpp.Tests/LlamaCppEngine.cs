@@ -18,7 +18,9 @@ public sealed class LlamaCppEngine : IDisposable
 
     static LlamaCppEngine()
     {
-        // libgomp reads its settings when the native library loads; .NET's SetEnvironmentVariable does not reach the C environment.
+        // libgomp reads its settings when the native library loads; on Unix .NET's SetEnvironmentVariable does not
+        // reach the C environment it reads.
+        if (OperatingSystem.IsWindows()) return;
         _ = setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
         _ = setenv("OMP_NUM_THREADS", "1", 1);
     }
