@@ -41,4 +41,20 @@ public sealed class RotaryFamilyCliTests
         var rotK = root.GetProperty("hook_points").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "blocks.0.attn.rot_k");
         Assert.Equal(new[] { "batch", "pos", "n_kv_heads", "d_head" }, rotK.GetProperty("dims").EnumerateArray().Select(d => d.GetString()));
     }
+
+    [Fact]
+    public void Trace_works_on_ids_without_a_tokenizer_and_text_says_what_is_missing()
+    {
+        using var mistral = new TinyDecoderFolders.Mistral();
+        using var scratch = new TempDirectory();
+        var output = scratch.File("trace.safetensors");
+        Steer.Ok("trace", mistral.Path, "--ids", "4,5,6,7", "--hooks", "blocks.0.attn.rot_q,blocks.1.attn.hook_rot_k", "--out", output);
+        using (var file = Steering.Checkpoints.SafetensorsFile.Open(output))
+        {
+            Assert.Equal(new long[] { 1, 4, 4, 12 }, file.GetEntry("blocks.0.attn.rot_q").Shape);
+            Assert.Equal(new long[] { 1, 4, 1, 12 }, file.GetEntry("blocks.1.attn.rot_k").Shape);
+        }
+        var error = Steer.Fails("generate", mistral.Path, "--prompt", "Hello");
+        Assert.Equal($"error: no tokenizer in {mistral.Path}: looked for vocab.json and merges.txt", error);
+    }
 }

@@ -32,14 +32,14 @@ internal class InputSettings : ModelSettings
             .Concat((Ablate ?? []).Select(s => VectorEditSpec.Parse(VectorEditKind.Ablate, s)))
             .ToList();
 
-    /// <summary>The prompts as token ids, with the text to show for each.</summary>
-    /// <exception cref="SteeringException">No prompt, or ids that do not parse.</exception>
+    /// <summary>The prompts as token ids, with the text to show for each (the ids themselves for a model without a tokenizer).</summary>
+    /// <exception cref="SteeringException">No prompt, ids that do not parse, or text for a model without a tokenizer.</exception>
     public IReadOnlyList<(IReadOnlyList<int> Ids, string Text)> Tokenize(HookedTransformer model)
     {
         if ((Prompts ?? []).Length > 0)
             return Prompts!.Select(p => ((IReadOnlyList<int>)model.Tokenizer.Encode(p), p)).ToList();
         return (Ids ?? []).Select(TokenIdList.Parse)
-            .Select(ids => ((IReadOnlyList<int>)ids, model.Tokenizer.Decode(ids))).ToList();
+            .Select(ids => ((IReadOnlyList<int>)ids, model.HasTokenizer ? model.Tokenizer.Decode(ids) : TokenIdList.Format(ids))).ToList();
     }
 
     /// <summary>Installs the edits in <paramref name="scope"/>.</summary>

@@ -1,19 +1,18 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using Steering.Models.Gpt2;
 using static TorchSharp.torch;
 
 namespace Steering.Training;
 
 /// <summary>
-/// Trains a GPT-2 on next-token prediction over a token stream: random windows, full-vocabulary cross-entropy,
+/// Trains a model of any family on next-token prediction over a token stream: random windows, full-vocabulary cross-entropy,
 /// AdamW with warm-up and cosine decay, gradient clipping. Deterministic for a given seed, data and thread count.
 /// </summary>
 public static class CausalLmTrainer
 {
     /// <exception cref="SteeringException">Settings out of range or a stream too short for one window.</exception>
-    public static TrainingReport Train(Gpt2Model model, IReadOnlyList<int> tokens, TrainingOptions options, IProgress<TrainingProgress>? progress = null)
+    public static TrainingReport Train(HookedTransformer model, IReadOnlyList<int> tokens, TrainingOptions options, IProgress<TrainingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
@@ -46,7 +45,7 @@ public static class CausalLmTrainer
         return new TrainingReport(options.Steps, recent.Average(), (long)options.Steps * options.BatchSize * options.SequenceLength);
     }
 
-    private static double Step(Gpt2Model model, Tensor stream, optim.Optimizer optimizer, Random random, TrainingOptions options)
+    private static double Step(HookedTransformer model, Tensor stream, optim.Optimizer optimizer, Random random, TrainingOptions options)
     {
         using var scope = NewDisposeScope();
         var window = options.SequenceLength + 1;
@@ -71,7 +70,7 @@ public static class CausalLmTrainer
         return options.MinLearningRate + (0.5 * (options.LearningRate - options.MinLearningRate) * (1 + Math.Cos(Math.PI * progress)));
     }
 
-    private static void Validate(Gpt2Model model, IReadOnlyList<int> tokens, TrainingOptions options)
+    private static void Validate(HookedTransformer model, IReadOnlyList<int> tokens, TrainingOptions options)
     {
         if (options.Steps < 1 || options.BatchSize < 1 || options.SequenceLength < 1)
             throw new SteeringException("steps, batch size and sequence length must each be at least 1");

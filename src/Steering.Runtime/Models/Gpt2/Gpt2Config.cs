@@ -113,9 +113,6 @@ public sealed record Gpt2Config
         return ScaleAttnByInverseLayerIdx ? scale / (layer + 1) : scale;
     }
 
-    /// <summary>The hook points and sizes of a model with this config (no weights needed).</summary>
-    public ModelSchema ToSchema(string name) => ToLayout().ToSchema(name);
-
     /// <summary>The config as Hugging Face writes it for GPT2LMHeadModel.</summary>
     public string ToJson() => FormattableString.Invariant($$"""
         {
