@@ -78,9 +78,6 @@ internal static class SteerApp
                 .WithDescription("Export to llama.cpp: a GGUF model (additions folded in) or a control vector (--format control-vector).")
                 .WithExample("export", "models/gpt2", "--format", "gguf", "--dtype", "q8_0", "--out", "gpt2.q8_0.gguf")
                 .WithExample("export", "models/gpt2", "--format", "control-vector", "--add", "blocks.6.resid_post=love.safetensors*4", "--out", "love.gguf");
-            config.AddCommand<TrainDemoCommand>("train-demo")
-                .WithDescription("Generate the sentiment corpus, train the demo GPT-2 on it and save it (about 15 minutes on 2 cores).")
-                .WithExample("train-demo", "--seed", "1");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Steer \"I think dogs are\" with a Love - Hate vector and show the completions side by side.")
                 .WithExample("demo");

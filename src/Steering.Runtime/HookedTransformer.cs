@@ -8,6 +8,7 @@ using Steering.Models;
 using Steering.Models.Decoder;
 using Steering.Schema;
 using Steering.Tokenization;
+using SpecialTokens = Steering.Models.SpecialTokens;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -70,7 +71,7 @@ public partial class HookedTransformer : IDisposable
     public ScalarType DType { get; }
 
     /// <summary>BOS, every EOS (generation stops at any) and PAD (left padding; the first EOS when the files name none).</summary>
-    public SpecialTokens SpecialTokens { get; }
+    public SpecialTokenIds SpecialTokens { get; }
 
     /// <summary>How parameters are named in Hugging Face checkpoints (module path → tensor name).</summary>
     public WeightMap WeightMap { get; }
@@ -83,8 +84,12 @@ public partial class HookedTransformer : IDisposable
 
     /// <summary>Loads a model from a Hugging Face folder (config.json, safetensors weights, tokenizer files when present).</summary>
     /// <exception cref="Checkpoints.CheckpointException">A file is missing, malformed or does not fit the architecture.</exception>
-    public static HookedTransformer Load(string folder, ModelLoadOptions? options = null) =>
-        Architectures.Load(folder, options ?? new ModelLoadOptions());
+    /// <exception cref="SteeringException">The application has no working libtorch back end (the message names the fix).</exception>
+    public static HookedTransformer Load(string folder, ModelLoadOptions? options = null)
+    {
+        TorchBackend.EnsureLoaded();
+        return Architectures.Load(folder, options ?? new ModelLoadOptions());
+    }
 
     /// <summary>The schema of the model in <paramref name="folder"/>, from its config.json alone (no weights read).</summary>
     public static ModelSchema ReadSchema(string folder, string? name = null) =>
@@ -112,7 +117,7 @@ public partial class HookedTransformer : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         WeightIO.Save(folder, _network.named_parameters(), WeightMap, storeAs ?? DType,
-            _parts.Config.ToJson(SpecialTokens), SpecialTokensReader.GenerationConfig(SpecialTokens));
+            _parts.Config.ToJson(SpecialTokens), SpecialTokenIdsReader.GenerationConfig(SpecialTokens));
         _tokenizer.Value?.SaveTo(folder);
     }
 

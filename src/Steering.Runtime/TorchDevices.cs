@@ -14,7 +14,7 @@ internal static class TorchDevices
         {
             if (!torch.cuda.is_available())
                 throw new SteeringException(
-                    $"device '{name}': CUDA is not available here (this build uses the CPU libtorch; build with -p:SteeringTorchBackend=cuda on a machine with a GPU)");
+                    $"device '{name}': CUDA is not available here (the application's libtorch is a CPU one: reference TorchSharp-cuda-linux or TorchSharp-cuda-windows instead, or in the Steering repository build with -p:SteeringTorchBackend=cuda, on a machine with a GPU)");
             return torch.device(trimmed);
         }
         throw new SteeringException($"device '{name}' is not known; use cpu, cuda or cuda:N");

@@ -9,12 +9,12 @@ using Xunit.Abstractions;
 namespace Steering.Cli.Tests;
 
 /// <summary>
-/// The embedded demo model, as shipped: an ordinary Hugging Face folder, small, and steerable — the sentiment of
+/// The demo model, as steer carries it (next to steer.dll): an ordinary Hugging Face folder, small, and steerable — the sentiment of
 /// completions for subjects it never saw rises with +c·(Love − Hate) and falls with −c.
 /// </summary>
 public sealed class DemoModelTests(ITestOutputHelper log)
 {
-    private static string Folder => Path.Combine(DemoCommand.FindRepositoryRoot()!, DemoCommand.DemoModelPath);
+    private static string Folder => DemoCommand.DemoModelFolder;
 
     [Fact]
     public void It_is_a_small_ordinary_hugging_face_folder()
@@ -27,14 +27,6 @@ public sealed class DemoModelTests(ITestOutputHelper log)
         Assert.Equal("gpt2", model.Schema.Architecture);
         Assert.Empty(model.LoadWarnings);
         Assert.Equal(new[] { 40, 892, 6844, 389 }, model.Tokenizer.Encode("I think dogs are"));
-    }
-
-    [Fact]
-    public void The_corpus_never_mentions_the_held_out_subjects_and_is_reproducible()
-    {
-        var documents = SentimentCorpus.Documents(DemoModelRecipe.Documents, seed: 1).ToList();
-        Assert.DoesNotContain(documents, SentimentCorpus.ContainsHeldOutSubject);
-        Assert.Equal(documents.Take(50), SentimentCorpus.Documents(50, seed: 1));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class InfoAndSchemaTests(TinyModelFixture tiny)
         Assert.Equal("float32", run.Field("dtype"));
         Assert.Equal("cpu", run.Field("device"));
         Assert.Equal(model.ParameterCount.ToString(), run.Field("parameters"));
-        Assert.Equal(model.Tokenizer.Source, run.Field("tokenizer"));
+        Assert.Equal(model.Tokenizer.Kind, run.Field("tokenizer"));
         Assert.Equal(model.Hooks.Count.ToString(), run.Field("hook_points"));
 
         var listed = run.OutLines.Where(l => l.StartsWith("  ")).Select(l => l.Trim().Split(' ')[0]).ToList();

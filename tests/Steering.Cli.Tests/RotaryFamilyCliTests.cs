@@ -55,6 +55,6 @@ public sealed class RotaryFamilyCliTests
             Assert.Equal(new long[] { 1, 4, 1, 12 }, file.GetEntry("blocks.1.attn.rot_k").Shape);
         }
         var error = Steer.Fails("generate", mistral.Path, "--prompt", "Hello");
-        Assert.Equal($"error: no tokenizer in {mistral.Path}: looked for vocab.json and merges.txt", error);
+        Assert.Equal($"error: no tokenizer in {mistral.Path}: looked for tokenizer.json, tokenizer.model, and vocab.json + merges.txt", error);
     }
 }

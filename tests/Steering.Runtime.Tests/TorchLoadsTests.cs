@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace Steering.Tests;
 
-/// <summary>The build makes libtorch load on this system (see build/WeakenVersionNeed.cs).</summary>
+/// <summary>The build makes libtorch load on this system (see src/Steering.Runtime/build/WeakenVersionNeed.cs).</summary>
 public sealed class TorchLoadsTests
 {
     [Fact]

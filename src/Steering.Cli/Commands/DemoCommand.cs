@@ -9,7 +9,6 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using Steering.Cli.Demo;
 using Steering.Generation;
-using Steering.Models.Gpt2;
 using Steering.Schema;
 using Steering.Vectors;
 using static TorchSharp.torch;
@@ -22,8 +21,11 @@ namespace Steering.Cli.Commands;
 /// </summary>
 internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Settings>
 {
-    /// <summary>The demo model's place in the repository.</summary>
-    public const string DemoModelPath = "examples/models/tiny-sentiment";
+    /// <summary>
+    /// The demo model, next to steer: the project copies examples/models/tiny-sentiment there, so it is in the build
+    /// output and in the installed tool alike.
+    /// </summary>
+    public static string DemoModelFolder { get; } = Path.Combine(AppContext.BaseDirectory, "models", "tiny-sentiment");
 
     /// <summary>The prompt the demo continues.</summary>
     public const string Prompt = "I think dogs are";
@@ -31,7 +33,7 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
     internal sealed class Settings : LoadSettings
     {
         [CommandArgument(0, "[MODEL_DIR]")]
-        [Description("A model folder; by default the repository's " + DemoModelPath + ", or an untrained random GPT-2 when that is absent.")]
+        [Description("A model folder; by default the demo model that comes with steer (tiny-sentiment).")]
         public string? ModelDir { get; set; }
 
         [CommandOption("-c|--coefficient <C>")]
@@ -63,24 +65,10 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var folder = settings.ModelDir ?? FindDemoModel();
-        string? temporary = null;
-        if (folder is null)
-        {
-            temporary = Path.Combine(Path.GetTempPath(), "steer-demo-" + Guid.NewGuid().ToString("N"));
-            folder = Path.Combine(temporary, "gpt2-random-4x64");
-            terminal.Line($"note: {DemoModelPath} was not found, so the demo uses an UNTRAINED random GPT-2 " +
-                          "(4 layers x 64 wide, GPT-2 vocabulary, seed 0): its text is noise; only the mechanics are real.");
-            terminal.Status("Writing a random GPT-2 checkpoint", () => WriteRandomModel(folder));
-        }
-        try
-        {
-            Run(folder, settings);
-        }
-        finally
-        {
-            if (temporary is not null) TryDelete(temporary);
-        }
+        var folder = settings.ModelDir ?? DemoModelFolder;
+        if (settings.ModelDir is null && !Directory.Exists(folder))
+            throw new SteeringException($"the demo model is missing: steer expects it in {folder}; reinstall steer or give MODEL_DIR");
+        Run(folder, settings);
         return 0;
     }
 
@@ -155,34 +143,4 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
     /// <summary>The completion on one line: line breaks and tabs shown as escapes.</summary>
     private static string Shown(string text) =>
         text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\t", "\\t", StringComparison.Ordinal);
-
-    /// <summary>The demo model folder in the repository, when it is there.</summary>
-    private static string? FindDemoModel() =>
-        FindRepositoryRoot() is { } root && Directory.Exists(Path.Combine(root, DemoModelPath)) ? Path.Combine(root, DemoModelPath) : null;
-
-    /// <summary>The repository (the folder holding Dsl.sln) above the current directory, or above the tool.</summary>
-    internal static string? FindRepositoryRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Dsl.sln"))) return dir.FullName;
-        }
-        return null;
-    }
-
-    private static bool WriteRandomModel(string folder)
-    {
-        var config = new Gpt2Config { VocabSize = 50257, NPositions = 128, NEmbd = 64, NLayer = 4, NHead = 4, NInner = 256 };
-        using var model = Gpt2Model.CreateRandom(config, seed: 0);
-        model.Save(folder);
-        return true;
-    }
-
-    private static void TryDelete(string folder)
-    {
-        try { Directory.Delete(folder, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
 }

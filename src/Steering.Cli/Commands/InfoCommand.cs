@@ -26,7 +26,7 @@ internal sealed class InfoCommand(Terminal terminal) : Command<ModelSettings>
         Field("dtype", DTypeNames.Format(model.DType));
         Field("device", model.Device);
         Field("parameters", model.ParameterCount);
-        Field("tokenizer", model.HasTokenizer ? model.Tokenizer.Source : "none");
+        Field("tokenizer", model.HasTokenizer ? model.Tokenizer.Kind : "none");
         Field("special_tokens", model.SpecialTokens);
         Field("load_warnings", model.LoadWarnings.Count);
         foreach (var warning in model.LoadWarnings) terminal.Line("  " + Terminal.OneLine(warning));

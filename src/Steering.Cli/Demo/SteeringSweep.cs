@@ -11,9 +11,16 @@ namespace Steering.Cli.Demo;
 /// </summary>
 internal static class SteeringSweep
 {
+    /// <summary>Subjects the demo model never saw: its training corpus (tools/Steering.DemoModel) leaves them out.</summary>
+    public static readonly IReadOnlyList<string> HeldOutSubjects = new[]
+    {
+        "violins", "tigers", "lamps", "pirates", "robots", "clouds", "pancakes", "wolves", "bicycles", "castles",
+        "dragons", "penguins", "candles", "pianos", "owls", "tomatoes",
+    };
+
     /// <summary>Prompts about subjects absent from the training corpus.</summary>
     public static IReadOnlyList<string> HeldOutPrompts { get; } =
-        SentimentCorpus.HeldOutSubjects.Select(subject => $"I think {subject} are").ToList();
+        HeldOutSubjects.Select(subject => $"I think {subject} are").ToList();
 
     /// <summary>Sampling the sweep uses: seeded, so scores are reproducible.</summary>
     public static GenerationOptions Sampling(int maxNewTokens = 10) => new()

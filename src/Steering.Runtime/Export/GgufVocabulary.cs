@@ -5,8 +5,8 @@ using System.Linq;
 using System.Text.Json;
 using Steering.Checkpoints;
 using Steering.Checkpoints.Gguf;
-using Steering.Models;
 using Steering.Tokenization;
+using SpecialTokens = Steering.Models.SpecialTokens;
 
 namespace Steering.Export;
 
@@ -27,7 +27,7 @@ internal static class GgufVocabulary
     /// as <paramref name="tokenizer"/> saves them. The BOS and EOS tokens are control tokens.
     /// </summary>
     /// <exception cref="SteeringException">The tokenizer has more tokens than the embedding has rows, or malformed files.</exception>
-    public static void AddByteLevelBpe(GgufWriter writer, TextTokenizer tokenizer, int vocabSize, SpecialTokens special, string preTokenizer)
+    public static void AddByteLevelBpe(GgufWriter writer, TextTokenizer tokenizer, int vocabSize, SpecialTokenIds special, string preTokenizer)
     {
         var control = special.Eos.Append(special.Bos ?? -1).ToHashSet();
         var folder = Path.Combine(Path.GetTempPath(), "steering-vocab-" + Guid.NewGuid().ToString("N"));

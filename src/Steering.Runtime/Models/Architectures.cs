@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Steering.Checkpoints;
+using Steering.Models.Gemma;
 using Steering.Models.Gpt2;
 using Steering.Models.Llama;
 using Steering.Schema;
@@ -11,7 +12,7 @@ namespace Steering.Models;
 /// <summary>The architecture families Steering implements, by Hugging Face <c>model_type</c>.</summary>
 internal static class Architectures
 {
-    private static readonly DecoderFamily[] Families = { new Gpt2Family(), new LlamaFamily() };
+    private static readonly DecoderFamily[] Families = { new Gpt2Family(), new LlamaFamily(), new GemmaFamily() };
 
     private static readonly Dictionary<string, DecoderFamily> ByModelType =
         Families.SelectMany(f => f.ModelTypes.Select(type => (type, f))).ToDictionary(p => p.type, p => p.f, StringComparer.Ordinal);
@@ -25,7 +26,7 @@ internal static class Architectures
         var family = Find(config);
         var read = family.ReadConfig(config);
         var parts = Parts(family, read, ReadTokens(folder, config, read), options,
-            options.Name ?? HookedTransformer.DefaultName(folder), TokenizerLookup.ForFolder(folder, config.ModelType));
+            options.Name ?? HookedTransformer.DefaultName(folder), TokenizerLookup.ForFolder(folder));
         using var weights = CheckpointWeights.Open(folder);
         WeightIO.CheckSize(parts.Config.Layout, weights, config.Path);
         var model = family.Create(parts);
@@ -55,7 +56,7 @@ internal static class Architectures
         using var config = ConfigJson.Parse(configJson);
         var family = Find(config);
         var read = family.ReadConfig(config);
-        var tokens = SpecialTokensReader.Read(config, null, read.DefaultBos, read.DefaultEos);
+        var tokens = SpecialTokenIdsReader.Read(config, null, read.DefaultBos, read.DefaultEos);
         return CreateRandom(Parts(family, read, tokens, options, options.Name ?? config.ModelType + "-random", TokenizerLookup.None), seed);
     }
 
@@ -66,14 +67,14 @@ internal static class Architectures
         return model;
     }
 
-    internal static ModelParts Parts(DecoderFamily family, ModelConfig config, SpecialTokens tokens, ModelLoadOptions options, string name,
+    internal static ModelParts Parts(DecoderFamily family, ModelConfig config, SpecialTokenIds tokens, ModelLoadOptions options, string name,
         TokenizerSource tokenizer) =>
         new(family, config, tokens, name, options, tokenizer);
 
-    private static SpecialTokens ReadTokens(string folder, ConfigJson config, ModelConfig read)
+    private static SpecialTokenIds ReadTokens(string folder, ConfigJson config, ModelConfig read)
     {
         using var generation = ConfigJson.ReadGenerationConfig(folder);
-        return SpecialTokensReader.Read(config, generation, read.DefaultBos, read.DefaultEos);
+        return SpecialTokenIdsReader.Read(config, generation, read.DefaultBos, read.DefaultEos);
     }
 
     private static DecoderFamily Find(ConfigJson config) =>

@@ -28,7 +28,7 @@ internal abstract class DecoderFamily
     public abstract WeightMap WeightMap(DecoderLayout layout, DecoderNetwork network);
 
     /// <summary>Fills <paramref name="network"/> (float32, CPU) as Hugging Face's <c>_init_weights</c> would.</summary>
-    public abstract void Initialize(DecoderNetwork network, DecoderLayout layout, SpecialTokens tokens, torch.Generator generator);
+    public abstract void Initialize(DecoderNetwork network, DecoderLayout layout, SpecialTokenIds tokens, torch.Generator generator);
 
     /// <summary>The model object; GPT-2 returns its own subclass.</summary>
     public virtual HookedTransformer Create(ModelParts parts) => new(parts);
@@ -39,8 +39,8 @@ internal abstract class DecoderFamily
 /// <param name="DefaultBos">The config class's <c>bos_token_id</c> when the files name none.</param>
 /// <param name="DefaultEos">The config class's <c>eos_token_id</c> when the files name none.</param>
 /// <param name="ToJson">config.json text for these special tokens, as <c>save_pretrained</c> writes it.</param>
-internal record ModelConfig(DecoderLayout Layout, int? DefaultBos, int? DefaultEos, Func<SpecialTokens, string> ToJson);
+internal record ModelConfig(DecoderLayout Layout, int? DefaultBos, int? DefaultEos, Func<SpecialTokenIds, string> ToJson);
 
 /// <summary>Everything a model is made of before its weights are filled.</summary>
 internal sealed record ModelParts(
-    DecoderFamily Family, ModelConfig Config, SpecialTokens Tokens, string Name, ModelLoadOptions Options, TokenizerSource Tokenizer);
+    DecoderFamily Family, ModelConfig Config, SpecialTokenIds Tokens, string Name, ModelLoadOptions Options, TokenizerSource Tokenizer);

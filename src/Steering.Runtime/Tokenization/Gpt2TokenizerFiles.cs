@@ -25,8 +25,7 @@ internal static class Gpt2TokenizerFiles
     public static void Write(string folder)
     {
         var ranks = ReadRanks();
-        var alphabet = ByteAlphabet();
-        string Spell(byte[] bytes) => string.Concat(bytes.Select(b => alphabet[b]));
+        static string Spell(byte[] bytes) => new(bytes.Select(ByteLevelAlphabet.Char).ToArray());
 
         var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         using (var stream = File.Create(Path.Combine(folder, TextTokenizer.VocabFile)))
@@ -84,18 +83,5 @@ internal static class Gpt2TokenizerFiles
             ranks.Add(Convert.FromBase64String(line.Split(' ')[0]));
         }
         return ranks;
-    }
-
-    /// <summary>GPT-2's bytes_to_unicode: printable bytes stand for themselves, the rest map to code points from 256 up.</summary>
-    private static string[] ByteAlphabet()
-    {
-        var alphabet = new string[256];
-        var next = 256;
-        for (var b = 0; b < 256; b++)
-        {
-            var printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
-            alphabet[b] = ((char)(printable ? b : next++)).ToString();
-        }
-        return alphabet;
     }
 }

@@ -211,3 +211,7 @@ public sealed class MistralConformanceTests(TinyDecoderFolders.Mistral folder) :
 public sealed class Qwen2ConformanceTests(TinyDecoderFolders.Qwen2 folder) : DecoderConformanceTests<TinyDecoderFolders.Qwen2>(folder);
 
 public sealed class Qwen3ConformanceTests(TinyDecoderFolders.Qwen3 folder) : DecoderConformanceTests<TinyDecoderFolders.Qwen3>(folder);
+
+public sealed class Gemma2ConformanceTests(TinyDecoderFolders.Gemma2 folder) : DecoderConformanceTests<TinyDecoderFolders.Gemma2>(folder);
+
+public sealed class Gemma3ConformanceTests(TinyDecoderFolders.Gemma3 folder) : DecoderConformanceTests<TinyDecoderFolders.Gemma3>(folder);

@@ -27,7 +27,7 @@ public sealed class DecoderFamilyTests
     }
 
     [Theory]
-    [InlineData("""{ "model_type": "falcon" }""", "model_type \"falcon\" is not supported (supported: gpt2, llama, mistral, qwen2, qwen3)")]
+    [InlineData("""{ "model_type": "falcon" }""", "model_type \"falcon\" is not supported (supported: gemma2, gemma3, gemma3_text, gpt2, llama, mistral, qwen2, qwen3)")]
     [InlineData("""{ "model_type": "llama", "rope_scaling": { "rope_type": "yarn", "factor": 4.0 } }""", "rope_scaling type \"yarn\" is not supported (supported: default, linear, llama3)")]
     [InlineData("""{ "model_type": "llama", "rope_scaling": { "rope_type": "llama3", "factor": 8.0 } }""", "rope_scaling of type \"llama3\" has no \"low_freq_factor\"")]
     [InlineData("""{ "model_type": "mistral", "num_attention_heads": 6, "num_key_value_heads": 4 }""", "num_attention_heads (6) is not a multiple of num_key_value_heads (4)")]
@@ -140,22 +140,22 @@ public sealed class DecoderFamilyTests
         using var folder = new TempDirectory();
         using (var llama = HookedTransformer.CreateRandom(TinyDecoderFolders.LlamaConfig, seed: 1))
         {
-            Assert.Equal(new SpecialTokens(1, new[] { 2, 3 }, null), llama.SpecialTokens);
+            Assert.Equal(new SpecialTokenIds(1, new[] { 2, 3 }, null), llama.SpecialTokens);
             Assert.Equal(2, llama.SpecialTokens.PaddingId);
             llama.Save(folder.Path);
         }
-        Assert.Equal(new SpecialTokens(1, new[] { 2, 3 }, null), Load(folder.Path).SpecialTokens);
+        Assert.Equal(new SpecialTokenIds(1, new[] { 2, 3 }, null), Load(folder.Path).SpecialTokens);
 
         File.WriteAllText(folder.File("generation_config.json"), """{ "bos_token_id": 7, "eos_token_id": [9, 8], "pad_token_id": 4 }""");
-        Assert.Equal(new SpecialTokens(7, new[] { 9, 8 }, 4), Load(folder.Path).SpecialTokens);
+        Assert.Equal(new SpecialTokenIds(7, new[] { 9, 8 }, 4), Load(folder.Path).SpecialTokens);
 
         File.Delete(folder.File("generation_config.json"));
         File.WriteAllText(folder.File("config.json"), File.ReadAllText(folder.File("config.json"))
             .Replace("\"bos_token_id\": 1,", "").Replace("\"eos_token_id\": [\n    2,\n    3\n  ],", ""));
-        Assert.Equal(new SpecialTokens(1, new[] { 2 }, null), Load(folder.Path).SpecialTokens); // LlamaConfig's defaults
+        Assert.Equal(new SpecialTokenIds(1, new[] { 2 }, null), Load(folder.Path).SpecialTokens); // LlamaConfig's defaults
 
         using var qwen3 = HookedTransformer.CreateRandom(TinyDecoderFolders.Qwen3Config.Replace("\"eos_token_id\": 511", "\"pad_token_id\": 5"), seed: 1);
-        Assert.Equal(new SpecialTokens(null, System.Array.Empty<int>(), 5), qwen3.SpecialTokens); // Qwen3Config has none
+        Assert.Equal(new SpecialTokenIds(null, System.Array.Empty<int>(), 5), qwen3.SpecialTokens); // Qwen3Config has none
         Assert.Equal(5, qwen3.SpecialTokens.PaddingId);
 
         static HookedTransformer Load(string path)
@@ -194,7 +194,7 @@ public sealed class DecoderFamilyTests
         Assert.Equal(2, generated.NewIds.Count);
         Assert.Equal("", generated.Text);
         var error = Assert.Throws<SteeringException>(() => model.Forward("hello"));
-        Assert.Equal($"no tokenizer in {folder.Path}: looked for vocab.json and merges.txt", error.Message);
+        Assert.Equal($"no tokenizer in {folder.Path}: looked for tokenizer.json, tokenizer.model, and vocab.json + merges.txt", error.Message);
     }
 
     [Fact]

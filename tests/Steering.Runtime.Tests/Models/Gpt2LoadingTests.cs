@@ -4,6 +4,7 @@ using System.Linq;
 using Steering.Checkpoints;
 using Steering.Models.Gpt2;
 using Steering.Tests.Support;
+using Steering.Tokenization;
 using static TorchSharp.torch;
 
 namespace Steering.Tests.Models;
@@ -57,6 +58,7 @@ public sealed class Gpt2LoadingTests
         tensors.Add(new("h.0.attn.rotary_extra", zeros(3)));
         CheckpointWeights.Save(folder.Path, tensors, maxShardBytes: 200_000);
         File.WriteAllText(folder.File("config.json"), original.Config.ToJson());
+        TextTokenizer.Gpt2.SaveTo(folder.Path); // a folder without tokenizer files is an error
         Assert.True(File.Exists(folder.File("model.safetensors.index.json")));
 
         using var loaded = HookedTransformer.Load(folder.Path);
@@ -100,6 +102,7 @@ public sealed class Gpt2LoadingTests
         using var scope = NewDisposeScope();
         using var original = TinyGpt2.Create();
         File.WriteAllText(folder.File("config.json"), original.Config.ToJson());
+        TextTokenizer.Gpt2.SaveTo(folder.Path);
         Assert.Contains("model.safetensors", Assert.Throws<CheckpointException>(() => HookedTransformer.Load(folder.Path)).Message);
 
         var partial = original.NamedParameters().Where(p => !p.Name.StartsWith("h.1.mlp", System.StringComparison.Ordinal))
@@ -138,6 +141,7 @@ public sealed class Gpt2LoadingTests
             p.Name == "h.0.ln_1.weight" ? ones(31) : p.Parameter));
         CheckpointWeights.Save(folder.Path, tensors);
         File.WriteAllText(folder.File("config.json"), original.Config.ToJson());
+        TextTokenizer.Gpt2.SaveTo(folder.Path);
         var error = Assert.Throws<CheckpointException>(() => HookedTransformer.Load(folder.Path));
         Assert.Contains("'h.0.ln_1.weight' is [31]; the config needs [32]", error.Message);
     }

@@ -25,6 +25,8 @@ public sealed class ReferenceExactnessTests
     [InlineData(ReferenceFamily.Mistral)]
     [InlineData(ReferenceFamily.Qwen2)]
     [InlineData(ReferenceFamily.Qwen3)]
+    [InlineData(ReferenceFamily.Gemma2)]
+    [InlineData(ReferenceFamily.Gemma3)]
     public void Logits_and_sublayer_outputs_equal_the_references(ReferenceFamily family) =>
         AssertMatches(RandomCheckpoint.Config(family));
 
@@ -71,6 +73,50 @@ public sealed class ReferenceExactnessTests
     }
 
     [Fact]
+    public void Gemma2_without_soft_caps_equals_the_reference()
+    {
+        var config = RandomCheckpoint.Config(ReferenceFamily.Gemma2);
+        config["attn_logit_softcapping"] = null;
+        config["final_logit_softcapping"] = null;
+        AssertMatches(config);
+    }
+
+    [Fact]
+    public void Gemma2_with_attention_bias_untied_embeddings_and_layer_types_equals_the_reference()
+    {
+        var config = RandomCheckpoint.Config(ReferenceFamily.Gemma2);
+        config["attention_bias"] = true;
+        config["tie_word_embeddings"] = false;
+        config["layer_types"] = new JsonArray("full_attention", "sliding_attention", "sliding_attention", "full_attention");
+        AssertMatches(config);
+    }
+
+    [Fact]
+    public void Gemma3_with_soft_caps_and_no_rope_scaling_equals_the_reference()
+    {
+        var config = RandomCheckpoint.Config(ReferenceFamily.Gemma3);
+        config["attn_logit_softcapping"] = 3.0;
+        config["final_logit_softcapping"] = 8.0;
+        config["rope_scaling"] = null;
+        AssertMatches(config);
+    }
+
+    [Fact]
+    public void Gemma3_with_the_default_layer_pattern_and_llama3_scaling_on_global_layers_equals_the_reference()
+    {
+        var config = RandomCheckpoint.Config(ReferenceFamily.Gemma3);
+        config["num_hidden_layers"] = 7;
+        config.Remove("sliding_window_pattern");
+        config["query_pre_attn_scalar"] = 16;
+        config["rope_scaling"] = new JsonObject
+        {
+            ["rope_type"] = "llama3", ["factor"] = 8.0, ["low_freq_factor"] = 1.0, ["high_freq_factor"] = 4.0,
+            ["original_max_position_embeddings"] = 64,
+        };
+        AssertMatches(config);
+    }
+
+    [Fact]
     public void Bfloat16_shards_load_exactly_into_float32()
     {
         var config = RandomCheckpoint.Config(ReferenceFamily.Llama);
@@ -100,6 +146,8 @@ public sealed class ReferenceExactnessTests
     [InlineData(TinyDecoderFolders.MistralConfig)]
     [InlineData(TinyDecoderFolders.Qwen2Config)]
     [InlineData(TinyDecoderFolders.Qwen3Config)]
+    [InlineData(TinyDecoderFolders.Gemma2Config)]
+    [InlineData(TinyDecoderFolders.Gemma3Config)]
     public void Folders_the_runtime_saves_read_the_same_in_the_reference(string config)
     {
         // The reference resolves config.json with its own reader: the config written back must mean the same model.

@@ -35,7 +35,7 @@ public abstract class RandomModelFolder : IModelFolder, IDisposable
     }
 }
 
-/// <summary>Tiny random checkpoints of every Llama-shaped family: 2 layers, d_model 48, vocabulary 512.</summary>
+/// <summary>Tiny random checkpoints of every Llama-shaped family and Gemma: 2-4 layers, d_model 48, vocabulary 512.</summary>
 public static class TinyDecoderFolders
 {
     /// <summary>Llama 3.1-style: grouped-query attention (4 query, 2 key/value heads), untied, llama3 rope scaling.</summary>
@@ -76,6 +76,28 @@ public static class TinyDecoderFolders
           "tie_word_embeddings": true, "eos_token_id": 511 }
         """;
 
+    /// <summary>
+    /// Gemma 2: (1 + w) norms, post-sublayer norms, embeddings × √48, query_pre_attn_scalar 24, attention and final
+    /// soft-caps small enough to bite, a 3-position window on layers 0 and 2, head_dim 16 (64 ≠ d_model 48).
+    /// </summary>
+    public const string Gemma2Config = """
+        { "model_type": "gemma2", "vocab_size": 512, "hidden_size": 48, "intermediate_size": 96, "num_hidden_layers": 4,
+          "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "max_position_embeddings": 64,
+          "query_pre_attn_scalar": 24, "attn_logit_softcapping": 2.0, "final_logit_softcapping": 3.0, "sliding_window": 3,
+          "eos_token_id": [1, 107] }
+        """;
+
+    /// <summary>
+    /// Gemma 3: q/k norms, a 3-position window on every layer but each third (sliding_window_pattern 3), local layers with
+    /// their own rotary base, global layers with linear rope scaling, untied.
+    /// </summary>
+    public const string Gemma3Config = """
+        { "model_type": "gemma3_text", "vocab_size": 512, "hidden_size": 48, "intermediate_size": 96, "num_hidden_layers": 3,
+          "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 16, "max_position_embeddings": 64,
+          "query_pre_attn_scalar": 16, "sliding_window": 3, "sliding_window_pattern": 3, "rope_theta": 1000000.0,
+          "rope_local_base_freq": 10000.0, "rope_scaling": { "rope_type": "linear", "factor": 8.0 }, "tie_word_embeddings": false }
+        """;
+
     public sealed class Llama() : RandomModelFolder(LlamaConfig);
 
     public sealed class TiedLlamaWithBiases() : RandomModelFolder(TiedLlamaConfig);
@@ -85,4 +107,8 @@ public static class TinyDecoderFolders
     public sealed class Qwen2() : RandomModelFolder(Qwen2Config);
 
     public sealed class Qwen3() : RandomModelFolder(Qwen3Config);
+
+    public sealed class Gemma2() : RandomModelFolder(Gemma2Config);
+
+    public sealed class Gemma3() : RandomModelFolder(Gemma3Config);
 }

@@ -31,7 +31,7 @@ internal sealed partial class Gpt2Family : DecoderFamily
     public override WeightMap WeightMap(DecoderLayout layout, DecoderNetwork network) =>
         Models.WeightMap.Identity(network.named_parameters().Select(p => p.name), new[] { SavedPrefix }, SavedPrefix, KnownUnusedTensor());
 
-    public override void Initialize(DecoderNetwork network, DecoderLayout layout, SpecialTokens tokens, Generator generator)
+    public override void Initialize(DecoderNetwork network, DecoderLayout layout, SpecialTokenIds tokens, Generator generator)
     {
         var projectionStd = layout.InitializerRange / Math.Sqrt(2.0 * layout.Dimensions.NLayers);
         using (no_grad())

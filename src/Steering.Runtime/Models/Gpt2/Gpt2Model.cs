@@ -36,7 +36,7 @@ public sealed class Gpt2Model : HookedTransformer
         options ??= new ModelLoadOptions();
         var family = new Gpt2Family();
         var read = Gpt2Family.ModelConfigOf(config);
-        var tokens = new SpecialTokens(config.BosTokenId, new[] { config.EosTokenId }, null);
+        var tokens = new SpecialTokenIds(config.BosTokenId, new[] { config.EosTokenId }, null);
         var parts = Architectures.Parts(family, read, tokens, options, options.Name ?? "gpt2-random",
             TokenizerLookup.Of(tokenizer ?? TextTokenizer.Gpt2));
         return (Gpt2Model)Architectures.CreateRandom(parts, seed);

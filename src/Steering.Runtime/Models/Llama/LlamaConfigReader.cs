@@ -38,28 +38,11 @@ internal static class LlamaConfigReader
     {
         var type = json.ModelType;
         var defaults = DefaultsOf(type);
-        var hidden = json.GetPositiveInt("hidden_size", defaults.Hidden);
-        var layers = json.GetPositiveInt("num_hidden_layers", 32);
-        var heads = json.GetPositiveInt("num_attention_heads", 32);
-        var kvHeads = json.GetPositiveInt("num_key_value_heads", defaults.KvHeads ?? heads);
-        if (heads % kvHeads != 0)
-            throw new CheckpointException(json.Path, $"num_attention_heads ({heads}) is not a multiple of num_key_value_heads ({kvHeads})");
-        var headDim = json.GetOptionalInt("head_dim") ?? defaults.HeadDim;
-        if (headDim is null && hidden % heads != 0)
-            throw new CheckpointException(json.Path, $"hidden_size ({hidden}) is not a multiple of num_attention_heads ({heads}) and there is no head_dim");
-        var dHead = headDim ?? hidden / heads;
-        if (dHead <= 0 || dHead % 2 != 0)
-            throw new CheckpointException(json.Path, $"head_dim is {dHead}; rotary embeddings need a positive even head width");
-        var dimensions = new ModelDimensions(hidden, layers, heads, kvHeads, dHead,
-            json.GetPositiveInt("intermediate_size", defaults.Intermediate), json.GetPositiveInt("vocab_size", defaults.Vocab),
-            json.GetPositiveInt("max_position_embeddings", defaults.Positions));
-
-        var activation = json.GetString("hidden_act", "silu")!;
-        if (!Activations.IsKnown(activation))
-            throw new CheckpointException(json.Path, $"hidden_act \"{activation}\" is not supported (supported: {string.Join(", ", Activations.Names)})");
-        var epsilon = json.GetDouble("rms_norm_eps", 1e-6);
-        if (!(epsilon > 0))
-            throw new CheckpointException(json.Path, $"rms_norm_eps is {epsilon}; it must be positive");
+        var dimensions = ReadDimensions(json, new SizeDefaults(defaults.Vocab, defaults.Hidden, defaults.Intermediate, 32, 32,
+            defaults.KvHeads, defaults.HeadDim, defaults.Positions));
+        var (layers, dHead) = (dimensions.NLayers, dimensions.DHead);
+        var activation = ReadActivation(json, "hidden_act", "silu");
+        var epsilon = ReadEpsilon(json);
 
         var rotary = ReadRotary(json);
         var windows = SlidingWindows(json, type, layers);
@@ -84,16 +67,54 @@ internal static class LlamaConfigReader
         return new ModelConfig(layout, defaults.Bos, defaults.Eos, tokens => Write(layout, defaults.Architecture, tokens));
     }
 
+    /// <summary>A config class's size defaults: <paramref name="KvHeads"/> null means as many as the query heads, <paramref name="HeadDim"/> null hidden_size / heads.</summary>
+    internal sealed record SizeDefaults(int Vocab, int Hidden, int Intermediate, int Layers, int Heads, int? KvHeads, int? HeadDim, int Positions);
+
+    /// <summary>The sizes, checked: heads that group, a positive even head width (rotary needs one).</summary>
+    internal static ModelDimensions ReadDimensions(ConfigJson json, SizeDefaults defaults)
+    {
+        var hidden = json.GetPositiveInt("hidden_size", defaults.Hidden);
+        var layers = json.GetPositiveInt("num_hidden_layers", defaults.Layers);
+        var heads = json.GetPositiveInt("num_attention_heads", defaults.Heads);
+        var kvHeads = json.GetPositiveInt("num_key_value_heads", defaults.KvHeads ?? heads);
+        if (heads % kvHeads != 0)
+            throw new CheckpointException(json.Path, $"num_attention_heads ({heads}) is not a multiple of num_key_value_heads ({kvHeads})");
+        var headDim = json.GetOptionalInt("head_dim") ?? defaults.HeadDim;
+        if (headDim is null && hidden % heads != 0)
+            throw new CheckpointException(json.Path, $"hidden_size ({hidden}) is not a multiple of num_attention_heads ({heads}) and there is no head_dim");
+        var dHead = headDim ?? hidden / heads;
+        if (dHead <= 0 || dHead % 2 != 0)
+            throw new CheckpointException(json.Path, $"head_dim is {dHead}; rotary embeddings need a positive even head width");
+        return new ModelDimensions(hidden, layers, heads, kvHeads, dHead,
+            json.GetPositiveInt("intermediate_size", defaults.Intermediate), json.GetPositiveInt("vocab_size", defaults.Vocab),
+            json.GetPositiveInt("max_position_embeddings", defaults.Positions));
+    }
+
+    /// <summary>The MLP activation under <paramref name="key"/>, refused by name when unsupported.</summary>
+    internal static string ReadActivation(ConfigJson json, string key, string fallback)
+    {
+        var activation = json.GetString(key, fallback)!;
+        return Activations.IsKnown(activation) ? activation
+            : throw new CheckpointException(json.Path, $"{key} \"{activation}\" is not supported (supported: {string.Join(", ", Activations.Names)})");
+    }
+
+    /// <summary><c>rms_norm_eps</c> (default 1e-6, as every one of these config classes has), which must be positive.</summary>
+    internal static double ReadEpsilon(ConfigJson json)
+    {
+        var epsilon = json.GetDouble("rms_norm_eps", 1e-6);
+        return epsilon > 0 ? epsilon : throw new CheckpointException(json.Path, $"rms_norm_eps is {epsilon}; it must be positive");
+    }
+
     /// <summary>
-    /// <c>rope_theta</c> and <c>rope_scaling</c> (or transformers 5's <c>rope_parameters</c>, which holds both):
-    /// default, <c>linear</c> and <c>llama3</c>; other rope types are refused by name.
+    /// <c>rope_theta</c> (<paramref name="defaultTheta"/> when absent) and <c>rope_scaling</c> (or transformers 5's
+    /// <c>rope_parameters</c>, which holds both): default, <c>linear</c> and <c>llama3</c>; other rope types are refused by name.
     /// </summary>
-    private static RotaryLayout ReadRotary(ConfigJson json)
+    internal static RotaryLayout ReadRotary(ConfigJson json, double defaultTheta = 10000.0)
     {
         var parameters = json.GetObject("rope_parameters");
         var scaling = json.GetObject("rope_scaling") ?? parameters;
         var theta = parameters is { } p && p.TryGetProperty("rope_theta", out var pTheta) && pTheta.ValueKind == JsonValueKind.Number
-            ? pTheta.GetDouble() : json.GetDouble("rope_theta", 10000.0);
+            ? pTheta.GetDouble() : json.GetDouble("rope_theta", defaultTheta);
         if (!(theta > 0))
             throw new CheckpointException(json.Path, $"rope_theta is {theta}; it must be positive");
         if (scaling is not { } s) return new RotaryLayout(theta, null);
@@ -134,18 +155,8 @@ internal static class LlamaConfigReader
                 return Enumerable.Repeat(window, layers).ToArray();
             case Qwen2 or Qwen3 when json.GetBool("use_sliding_window", false):
                 var size = json.GetPositiveInt("sliding_window", 4096);
-                var types = json.GetStringList("layer_types");
-                if (types is not null)
-                {
-                    if (types.Count != layers)
-                        throw new CheckpointException(json.Path, $"layer_types lists {types.Count} layers; num_hidden_layers is {layers}");
-                    return types.Select(t => t switch
-                    {
-                        "sliding_attention" => (int?)size,
-                        "full_attention" => null,
-                        _ => throw new CheckpointException(json.Path, $"layer_types has \"{t}\" (supported: full_attention, sliding_attention)"),
-                    }).ToArray();
-                }
+                if (LayerTypes(json, layers) is { } sliding)
+                    return sliding.Select(slides => slides ? (int?)size : null).ToArray();
                 var firstWindowed = json.GetInt("max_window_layers", 28);
                 return Enumerable.Range(0, layers).Select(layer => layer >= firstWindowed ? (int?)size : null).ToArray();
             default:
@@ -153,30 +164,30 @@ internal static class LlamaConfigReader
         }
     }
 
-    /// <summary>config.json as <c>save_pretrained</c> writes it for the family's …ForCausalLM.</summary>
-    private static string Write(DecoderLayout layout, string architecture, SpecialTokens tokens)
+    /// <summary><c>layer_types</c> as one flag per layer, true for <c>sliding_attention</c>; null when the key is absent.</summary>
+    internal static bool[]? LayerTypes(ConfigJson json, int layers)
     {
-        var d = layout.Dimensions;
-        var rotary = layout.Layers[0].Rotary!;
-        var json = new JsonObject
+        var types = json.GetStringList("layer_types");
+        if (types is null) return null;
+        if (types.Count != layers)
+            throw new CheckpointException(json.Path, $"layer_types lists {types.Count} layers; num_hidden_layers is {layers}");
+        return types.Select(t => t switch
         {
-            ["architectures"] = new JsonArray(architecture),
-            ["model_type"] = layout.ModelType,
-            ["vocab_size"] = d.DVocab,
-            ["hidden_size"] = d.DModel,
-            ["intermediate_size"] = d.DMlp,
-            ["num_hidden_layers"] = d.NLayers,
-            ["num_attention_heads"] = d.NHeads,
-            ["num_key_value_heads"] = d.NKvHeads,
-            ["head_dim"] = d.DHead,
-            ["hidden_act"] = layout.Activation,
-            ["max_position_embeddings"] = d.NCtx,
-            ["initializer_range"] = layout.InitializerRange,
-            ["rms_norm_eps"] = layout.NormEpsilon,
-            ["rope_theta"] = rotary.Theta,
-            ["rope_scaling"] = rotary.Scaling is { } s ? Scaling(s) : null,
-            ["tie_word_embeddings"] = layout.TiedEmbeddings,
-        };
+            "sliding_attention" => true,
+            "full_attention" => false,
+            _ => throw new CheckpointException(json.Path, $"layer_types has \"{t}\" (supported: full_attention, sliding_attention)"),
+        }).ToArray();
+    }
+
+    /// <summary>layer_types as config.json holds it.</summary>
+    internal static JsonArray LayerTypesJson(IEnumerable<bool> sliding) =>
+        new(sliding.Select(slides => (JsonNode)(slides ? "sliding_attention" : "full_attention")).ToArray());
+
+    /// <summary>config.json as <c>save_pretrained</c> writes it for the family's …ForCausalLM.</summary>
+    private static string Write(DecoderLayout layout, string architecture, SpecialTokenIds tokens)
+    {
+        var json = CommonJson(layout, architecture, layout.Layers[0].Rotary!);
+        json["hidden_act"] = layout.Activation;
         var windows = layout.Layers.Select(l => l.SlidingWindow).ToList();
         switch (layout.ModelType)
         {
@@ -192,11 +203,44 @@ internal static class LlamaConfigReader
                 var windowed = windows.Any(w => w is not null);
                 json["use_sliding_window"] = windowed;
                 json["sliding_window"] = windows.FirstOrDefault(w => w is not null) ?? 4096;
-                json["max_window_layers"] = windowed ? windows.FindIndex(w => w is not null) : d.NLayers;
+                json["max_window_layers"] = windowed ? windows.FindIndex(w => w is not null) : layout.Dimensions.NLayers;
                 if (windowed)
-                    json["layer_types"] = new JsonArray(windows.Select(w => (JsonNode)(w is null ? "full_attention" : "sliding_attention")).ToArray());
+                    json["layer_types"] = LayerTypesJson(windows.Select(w => w is not null));
                 break;
         }
+        return Finish(json, tokens);
+    }
+
+    /// <summary>
+    /// The config.json keys the Llama-shaped families and Gemma share: architecture, model_type, sizes, initializer
+    /// range, RMSNorm epsilon, the (global) rotary embedding and tying.
+    /// </summary>
+    internal static JsonObject CommonJson(DecoderLayout layout, string architecture, RotaryLayout rotary)
+    {
+        var d = layout.Dimensions;
+        return new JsonObject
+        {
+            ["architectures"] = new JsonArray(architecture),
+            ["model_type"] = layout.ModelType,
+            ["vocab_size"] = d.DVocab,
+            ["hidden_size"] = d.DModel,
+            ["intermediate_size"] = d.DMlp,
+            ["num_hidden_layers"] = d.NLayers,
+            ["num_attention_heads"] = d.NHeads,
+            ["num_key_value_heads"] = d.NKvHeads,
+            ["head_dim"] = d.DHead,
+            ["max_position_embeddings"] = d.NCtx,
+            ["initializer_range"] = layout.InitializerRange,
+            ["rms_norm_eps"] = layout.NormEpsilon,
+            ["rope_theta"] = rotary.Theta,
+            ["rope_scaling"] = rotary.Scaling is { } s ? Scaling(s) : null,
+            ["tie_word_embeddings"] = layout.TiedEmbeddings,
+        };
+    }
+
+    /// <summary>Adds the special tokens and the stored dtype to a family's config.json object and writes it out.</summary>
+    internal static string Finish(JsonObject json, SpecialTokenIds tokens)
+    {
         json["bos_token_id"] = tokens.Bos;
         json["eos_token_id"] = tokens.Eos.Count switch
         {
@@ -209,7 +253,8 @@ internal static class LlamaConfigReader
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
-    private static JsonObject Scaling(RopeScaling scaling) => scaling.Type == RopeScaling.Linear
+    /// <summary>A rope_scaling object as config.json holds it.</summary>
+    internal static JsonObject Scaling(RopeScaling scaling) => scaling.Type == RopeScaling.Linear
         ? new JsonObject { ["rope_type"] = scaling.Type, ["factor"] = scaling.Factor }
         : new JsonObject
         {

@@ -29,7 +29,7 @@ internal sealed partial class LlamaFamily : DecoderFamily
     /// normal(0, initializer_range) for projections and the embedding (its padding row zero, as nn.Embedding with a
     /// padding_idx), zero biases, norms at 1 (at 0 for (1 + weight) norms).
     /// </summary>
-    public override void Initialize(DecoderNetwork network, DecoderLayout layout, SpecialTokens tokens, Generator generator)
+    public override void Initialize(DecoderNetwork network, DecoderLayout layout, SpecialTokenIds tokens, Generator generator)
     {
         using (no_grad())
         {

@@ -1,0 +1,3 @@
+using Steering.DemoModel;
+
+return DemoModelApp.Run(args, System.Console.Out, System.Console.Error);
