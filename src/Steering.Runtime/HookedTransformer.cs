@@ -8,7 +8,6 @@ using Steering.Models;
 using Steering.Models.Decoder;
 using Steering.Schema;
 using Steering.Tokenization;
-using SpecialTokens = Steering.Models.SpecialTokens;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
