@@ -52,7 +52,7 @@ public sealed class GenericModulesGemmaTests
             TiedEmbeddings = true,
         };
         var parts = Architectures.Parts(new LlamaFamily(), new ModelConfig(layout, null, null, _ => ""),
-            new SpecialTokens(2, new[] { 1 }, 0), new ModelLoadOptions(), "gemma", TokenizerLookup.None);
+            new SpecialTokenIds(2, new[] { 1 }, 0), new ModelLoadOptions(), "gemma", TokenizerLookup.None);
         using var model = new HookedTransformer(parts);
         using (var weights = CheckpointWeights.Open(folder.Path)) model.LoadWeights(weights);
         Assert.Empty(model.LoadWarnings);
