@@ -53,12 +53,13 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
         var model = tiny[name];
         List<SteeringAddition> additions = name == "qwen2"
             ? [new("blocks.0.attn.q", Vector(48, 41).reshape(4, 12), 0.8), new("blocks.1.attn.k", Vector(24, 42).reshape(2, 12), 0.6),
-               new("blocks.1.attn.v", Vector(24, 43).reshape(2, 12), 1.2)]
+               new("blocks.1.attn.v", Vector(24, 43).reshape(2, 12), 1.2), new("blocks.1.ln1", Vector(48, 44), 0.7)]
             : [new("blocks.0.attn_out", Vector(48, 51), 1.5), new("blocks.1.resid_post", Vector(48, 52), -0.75),
                new("blocks.1.resid_pre", Vector(48, 53), 0.5), new("blocks.0.mlp.post", Vector(96, 54), 0.3),
                new("blocks.1.attn.z", Vector(32, 55).reshape(4, 8), 0.7), new("blocks.0.attn.q", Vector(32, 56).reshape(4, 8), 0.9),
                new("blocks.1.attn.k", Vector(32, 57).reshape(4, 8), 0.9), new("blocks.0.mlp.pre", Vector(96, 58), 0.4),
-               new("blocks.1.mlp.pre_linear", Vector(96, 59), 0.4)];
+               new("blocks.1.mlp.pre_linear", Vector(96, 59), 0.4), new("blocks.0.ln1", Vector(48, 60), 0.6),
+               new("blocks.1.ln2", Vector(48, 61), 0.6)];
         using var ours = Hooked(model, additions);
 
         using var folded = HookedTransformer.Load(model.Folder);
@@ -83,6 +84,8 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
     [InlineData("llama-biased", "blocks.0.attn.rot_q", "position")]
     [InlineData("llama-biased", "ln_final", "RMSNorm has no bias")]
     [InlineData("qwen3", "blocks.0.attn.q", "normalized after their projections")]
+    [InlineData("qwen3", "blocks.0.ln1", "attention_bias is false")]
+    [InlineData("qwen2", "blocks.0.ln2", "mlp_bias is false")]
     public void What_cannot_fold_is_refused_with_the_reason(string name, string hook, string reason)
     {
         Assert.Contains(reason, WeightFolding.WhyNotFoldable(tiny[name].Model, hook));

@@ -57,6 +57,11 @@ internal sealed class LlamaExport : ExportArchitecture
             Bias(Block(projection + ".bias"), present, flag) is null ? null
                 : new(Block(projection + ".bias"), v => Weights[Block(projection + ".weight")].detach().to(v.dtype, v.device).matmul(v));
 
+        // A norm's output feeds several projections: each bias takes its W·v.
+        FoldRule? Into(bool present, string flag, params string[] projections) =>
+            projections.Select(p => Through(p, present, flag)).ToList() is var rules && rules.All(r => r is not null)
+                ? FoldRule.Combined(rules!) : null;
+
         switch (layer, site)
         {
             case (null, HookSites.Embed):
@@ -66,8 +71,10 @@ internal sealed class LlamaExport : ExportArchitecture
                 return (null, "RMSNorm has no bias to fold into");
             case ({ } l, HookSites.ResidPre):
                 return (Bias($"model.layers.{l - 1}.mlp.down_proj.bias", Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.Ln1 or HookSites.Ln2):
-                return (null, "an addition after the RMSNorm would fold into several projections' biases at once, which is not supported yet");
+            case (_, HookSites.Ln1):
+                return (Into(Layout.QkvBias, "attention_bias", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"), refusal);
+            case (_, HookSites.Ln2):
+                return (Into(Layout.MlpBias, "mlp_bias", "mlp.gate_proj", "mlp.up_proj"), refusal);
             case (_, HookSites.AttnQ or HookSites.AttnK) when Layout.QkNorm:
                 return (null, "queries and keys are normalized after their projections, so a bias there is not an addition at this point");
             case (_, HookSites.AttnQ): return (Bias(Block("self_attn.q_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
