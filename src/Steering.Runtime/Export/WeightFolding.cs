@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Steering.Schema;
 using Steering.Vectors;
 using static TorchSharp.torch;
@@ -14,7 +15,8 @@ namespace Steering.Export;
 /// <remarks>
 /// An addition at a point that is the output of an affine map becomes a change of that map's bias: <c>attn_out</c>,
 /// <c>resid_mid</c>, <c>mlp_out</c>, <c>resid_post</c> (and <c>resid_pre</c> of the next block) the output projection's
-/// bias; <c>ln1</c>, <c>ln2</c>, <c>ln_final</c> the layer norm's bias; <c>attn.q/k/v</c> and <c>mlp.pre</c> the input
+/// bias; <c>ln1</c>, <c>ln2</c>, <c>ln_final</c> the layer norm's bias (RMSNorm has none: <c>ln1</c>/<c>ln2</c> go
+/// through W·v into the biases of the projections they feed); <c>attn.q/k/v</c> and <c>mlp.pre</c> the input
 /// projection's bias; <c>attn.z</c> and <c>mlp.post</c> the next projection's bias by W·v. What has no such map is
 /// refused with the reason (a tied token embedding, attention scores). An addition at every position is all a fold can
 /// express: edits limited to some positions cannot fold.
@@ -47,7 +49,8 @@ public static class WeightFolding
             addition.Check(point);
             var rule = RuleFor(architecture, point.Name, out var refusal)
                 ?? throw new SteeringException($"an addition at '{point.Name}' cannot be folded into the weights: {refusal}");
-            planned.Add((rule.Parameter, rule.Increment(addition.Scaled().flatten())));
+            var vector = addition.Scaled().flatten();
+            planned.AddRange(rule.Changes.Select(change => (change.Parameter, change.Increment(vector))));
         }
 
         using var noGrad = no_grad();

@@ -157,6 +157,9 @@ public sealed partial class TextTokenizer
         return new TextTokenizer(core, null, [], new SpecialTokens(endOfText, endOfText, null, endOfText), texts, new Dictionary<string, string>());
     }
 
+    /// <summary>The Hugging Face pipeline of a tokenizer.json or tokenizer.model tokenizer; null for GPT-2's vocab.json + merges.txt.</summary>
+    internal TokenizerPipeline? Pipeline => _core as TokenizerPipeline;
+
     /// <summary>
     /// The token ids of <paramref name="text"/>; with <paramref name="addSpecialTokens"/> the special tokens the files
     /// add (BOS for Llama and Gemma), as Hugging Face's <c>tokenizer(text)</c>. Special tokens written in the text are

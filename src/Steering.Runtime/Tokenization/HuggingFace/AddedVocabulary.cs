@@ -51,6 +51,9 @@ internal sealed class AddedVocabulary
         }
     }
 
+    /// <summary>Every added token.</summary>
+    public IEnumerable<AddedToken> Tokens => _byId.Values;
+
     /// <summary>The added token with <paramref name="id"/>, or null.</summary>
     public AddedToken? ById(int id) => _byId.GetValueOrDefault(id);
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 
 namespace Steering.Tokenization.HuggingFace;
@@ -142,6 +143,13 @@ internal sealed class BytePairModel
 
     /// <summary>The token of <paramref name="id"/>, or null.</summary>
     public string? TokenOf(int id) => _tokens.TryGetValue(id, out var token) ? token : null;
+
+    /// <summary>The vocabulary: token string → id (GGUF export lists it).</summary>
+    public IReadOnlyDictionary<string, int> Vocabulary => _vocabulary;
+
+    /// <summary>The merges as token pairs, highest priority first (GGUF export writes them as <c>"left right"</c>).</summary>
+    public IEnumerable<(string Left, string Right)> MergesByRank =>
+        _merges.OrderBy(merge => merge.Value.Rank).Select(merge => (_tokens[(int)(merge.Key >> 32)], _tokens[(int)(uint)merge.Key]));
 
     /// <summary>The ids of one pre-tokenized word.</summary>
     public int[] Tokenize(string word)

@@ -20,6 +20,12 @@ internal sealed class TokenizerPipeline(
     /// <inheritdoc/>
     public string Kind => kind;
 
+    /// <summary>The BPE model (GGUF export lists its vocabulary and merges).</summary>
+    public BytePairModel Model => model;
+
+    /// <summary>The added tokens (GGUF export marks them as control or user-defined).</summary>
+    public AddedVocabulary Added => added;
+
     /// <summary>The same pipeline with another post-processing template.</summary>
     public TokenizerPipeline WithTemplate(SpecialTokenTemplate replacement) => new(kind, added, preTokenizer, model, replacement, decoder);
 
