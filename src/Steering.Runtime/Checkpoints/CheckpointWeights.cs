@@ -85,7 +85,7 @@ public sealed partial class CheckpointWeights : IDisposable
     public Tensor Load(string name, ScalarType? dtype = null, Device? device = null) => FileOf(name).Load(name, dtype, device);
 
     /// <summary>
-    /// Reads the tensor <paramref name="name"/> into <paramref name="destination"/> as <see cref="SafetensorsFile.LoadInto"/>
+    /// Reads the tensor <paramref name="name"/> into <paramref name="destination"/> as <see cref="SafetensorsFile.LoadInto(string, Tensor)"/>
     /// does: in place, converted to its type and device, without a second copy of the tensor.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> has another shape or is not contiguous.</exception>

@@ -11,7 +11,7 @@ namespace Steering.Checkpoints;
 
 /// <summary>
 /// A safetensors file, opened read-only: its header is parsed and checked in full by <see cref="Open"/>, and each
-/// tensor is read from the file into native tensor memory by <see cref="Load"/> or <see cref="LoadInto"/>.
+/// tensor is read from the file into native tensor memory by <see cref="Load"/> or <see cref="LoadInto(string, Tensor)"/>.
 /// </summary>
 /// <remarks>
 /// Format: an 8-byte little-endian header length N, N bytes of UTF-8 JSON, then the data section, which each
@@ -164,12 +164,15 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>
     /// Reads the tensor <paramref name="name"/> into <paramref name="destination"/>, an existing contiguous tensor of the
     /// same shape, converting to its element type and moving to its device on the way. A CPU destination of the stored
-    /// type is filled straight from the file; any other goes through a buffer of at most <see cref="StagingBytes"/>, so
+    /// type is filled straight from the file; any other goes through a buffer of the stored type of at most 64 MiB, so
     /// no second copy of the tensor is ever made.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> has another shape or is not contiguous.</exception>
     /// <exception cref="CheckpointException">As for <see cref="Load"/>.</exception>
-    public void LoadInto(string name, Tensor destination)
+    public void LoadInto(string name, Tensor destination) => LoadInto(name, destination, StagingBytes);
+
+    /// <summary><see cref="LoadInto(string, Tensor)"/> with a staging buffer of at most <paramref name="stagingBytes"/> (tests use tiny ones).</summary>
+    internal void LoadInto(string name, Tensor destination, long stagingBytes)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(destination);
@@ -192,7 +195,7 @@ public sealed class SafetensorsFile : IDisposable
         }
 
         var elementSize = entry.DType.ElementSize();
-        var chunkElements = Math.Max(1, StagingBytes / elementSize);
+        var chunkElements = Math.Max(1, stagingBytes / elementSize);
         if (entry.ElementCount <= chunkElements)
         {
             using var whole = empty(entry.ShapeArray(), storedType, CPU);
