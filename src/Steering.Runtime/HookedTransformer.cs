@@ -236,7 +236,10 @@ public partial class HookedTransformer : IDisposable
         Place();
     }
 
-    /// <summary>Moves the parameters to the compute dtype and device; an inference model needs no gradients.</summary>
+    /// <summary>
+    /// Moves the parameters to the compute dtype and device (a no-op for loaded models, whose parameters were allocated
+    /// there; random initialization works in float32 on the CPU); an inference model needs no gradients.
+    /// </summary>
     private void Place()
     {
         _network.to(DType).to(Device);

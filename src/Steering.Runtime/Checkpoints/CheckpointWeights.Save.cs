@@ -28,7 +28,7 @@ public sealed partial class CheckpointWeights
     /// <remarks>
     /// Each file is replaced atomically. Weights an earlier save left in the other layout (a single file or old shards)
     /// are deleted afterwards, so that <see cref="Open"/> cannot pick up stale tensors. On Windows a file that is open
-    /// (memory-mapped by a <see cref="CheckpointWeights"/> or <see cref="SafetensorsFile"/>) cannot be replaced: dispose it first.
+    /// (opened by a <see cref="CheckpointWeights"/> or <see cref="SafetensorsFile"/>) cannot be replaced: dispose it first.
     /// </remarks>
     /// <exception cref="ArgumentException">Duplicate or reserved names, a null tensor, or a type safetensors cannot store.</exception>
     /// <exception cref="IOException">A file cannot be written.</exception>

@@ -84,6 +84,14 @@ public sealed partial class CheckpointWeights : IDisposable
     /// <exception cref="CheckpointException">No tensor has that name, or its file cannot provide it.</exception>
     public Tensor Load(string name, ScalarType? dtype = null, Device? device = null) => FileOf(name).Load(name, dtype, device);
 
+    /// <summary>
+    /// Reads the tensor <paramref name="name"/> into <paramref name="destination"/> as <see cref="SafetensorsFile.LoadInto(string, Tensor)"/>
+    /// does: in place, converted to its type and device, without a second copy of the tensor.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> has another shape or is not contiguous.</exception>
+    /// <exception cref="CheckpointException">No tensor has that name, or its file cannot provide it.</exception>
+    public void LoadInto(string name, Tensor destination) => FileOf(name).LoadInto(name, destination);
+
     /// <summary>Closes every file. Tensors already loaded stay valid.</summary>
     public void Dispose()
     {

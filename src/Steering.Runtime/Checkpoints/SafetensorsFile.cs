@@ -2,40 +2,44 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
-using System.IO.MemoryMappedFiles;
 using System.Linq;
+using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Steering.Checkpoints;
 
 /// <summary>
-/// A safetensors file, opened read-only and memory-mapped: its header is parsed and checked in full by
-/// <see cref="Open"/>, and each tensor is copied from the mapping into native tensor memory by <see cref="Load"/>.
+/// A safetensors file, opened read-only: its header is parsed and checked in full by <see cref="Open"/>, and each
+/// tensor is read from the file into native tensor memory by <see cref="Load"/> or <see cref="LoadInto(string, Tensor)"/>.
 /// </summary>
 /// <remarks>
 /// Format: an 8-byte little-endian header length N, N bytes of UTF-8 JSON, then the data section, which each
 /// entry's <c>data_offsets</c> index. Loads may run concurrently; <see cref="Dispose"/> must not race them.
-/// The file must not be truncated by another process while open: the operating system reports reads of pages past
-/// a mapped file's new end as a fatal fault (SIGBUS), which no reader can catch.
+/// Tensors are read with positioned reads, not through a memory mapping: the file's pages stay in the operating
+/// system's page cache instead of the process's resident set (a mapping counts every page it has touched until it is
+/// unmapped, which doubled the peak memory of loading a model), and a file truncated by another process while open
+/// gives a <see cref="CheckpointException"/> instead of a fatal SIGBUS.
 /// </remarks>
-public sealed unsafe class SafetensorsFile : IDisposable
+public sealed class SafetensorsFile : IDisposable
 {
     private const int LengthPrefixBytes = sizeof(ulong);
 
-    private readonly MemoryMappedFile _mapping;
-    private readonly MemoryMappedViewAccessor _view;
+    /// <summary>
+    /// The most bytes read at a time for a tensor that is converted or moved on its way in: the conversion goes through
+    /// a buffer of the stored type this large at most, so loading never holds a second copy of a large tensor.
+    /// </summary>
+    internal const long StagingBytes = 64L << 20;
+
+    private readonly SafeFileHandle _file;
     private readonly Dictionary<string, SafetensorsEntry> _byName;
     private readonly long _dataStart;
-    private byte* _base;
+    private bool _disposed;
 
-    private SafetensorsFile(string path, MemoryMappedFile mapping, MemoryMappedViewAccessor view, byte* baseAddress,
-        long dataStart, SafetensorsHeader header)
+    private SafetensorsFile(string path, SafeFileHandle file, long dataStart, SafetensorsHeader header)
     {
         Path = path;
-        _mapping = mapping;
-        _view = view;
-        _base = baseAddress;
+        _file = file;
         _dataStart = dataStart;
         Entries = header.Entries;
         Metadata = header.Metadata;
@@ -58,35 +62,28 @@ public sealed unsafe class SafetensorsFile : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         EnsureLittleEndianHost();
 
-        FileStream stream;
+        SafeFileHandle file;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+            file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new CheckpointException(path, $"cannot open the file ({e.Message})", e);
         }
 
-        MemoryMappedFile? mapping = null;
-        MemoryMappedViewAccessor? view = null;
-        byte* baseAddress = null;
         try
         {
-            var fileLength = stream.Length;
+            var fileLength = RandomAccess.GetLength(file);
             if (fileLength < LengthPrefixBytes)
             {
                 throw new CheckpointException(path,
                     $"the file is {fileLength} bytes long, shorter than the {LengthPrefixBytes}-byte header length that starts every safetensors file");
             }
 
-            mapping = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0, MemoryMappedFileAccess.Read,
-                HandleInheritability.None, leaveOpen: false);
-            view = mapping.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref baseAddress);
-            baseAddress += view.PointerOffset;
-
-            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(baseAddress, LengthPrefixBytes));
+            Span<byte> prefix = stackalloc byte[LengthPrefixBytes];
+            ReadExactly(file, path, prefix, 0, "the header length");
+            var headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             var available = fileLength - LengthPrefixBytes;
             if (headerLength > (ulong)available)
             {
@@ -100,21 +97,16 @@ public sealed unsafe class SafetensorsFile : IDisposable
             }
 
             // The header is small (kilobytes for real models): one managed copy of it is fine, and JsonDocument needs memory it can keep.
-            var json = new ReadOnlySpan<byte>(baseAddress + LengthPrefixBytes, (int)headerLength).ToArray();
+            var json = new byte[(int)headerLength];
+            ReadExactly(file, path, json, LengthPrefixBytes, "the header");
             var dataStart = LengthPrefixBytes + (long)headerLength;
             var header = SafetensorsHeader.Parse(path, json, fileLength - dataStart);
 
-            return new SafetensorsFile(path, mapping, view, baseAddress, dataStart, header);
+            return new SafetensorsFile(path, file, dataStart, header);
         }
         catch (Exception e)
         {
-            if (baseAddress != null)
-            {
-                view!.SafeMemoryMappedViewHandle.ReleasePointer();
-            }
-            view?.Dispose();
-            mapping?.Dispose();
-            stream.Dispose();
+            file.Dispose();
             // Not seekable (a pipe or device) or unreadable mid-way: still a problem with this input, reported as such.
             if (e is IOException or UnauthorizedAccessException or NotSupportedException)
             {
@@ -142,43 +134,25 @@ public sealed unsafe class SafetensorsFile : IDisposable
     }
 
     /// <summary>
-    /// Creates the tensor <paramref name="name"/> from the file's bytes, with its stored type, then converts it to
-    /// <paramref name="dtype"/> and moves it to <paramref name="device"/> when those are given.
+    /// Creates the tensor <paramref name="name"/> from the file's bytes, with its stored type, or converted to
+    /// <paramref name="dtype"/> and on <paramref name="device"/> when those are given.
     /// </summary>
     /// <param name="name">The tensor's name in the header.</param>
     /// <param name="dtype">The element type wanted; null keeps the stored type.</param>
     /// <param name="device">Where the tensor should live; null means the CPU.</param>
     /// <returns>A new tensor that owns its memory: it stays valid after this file is disposed.</returns>
-    /// <exception cref="CheckpointException">No such tensor, a stored type TorchSharp cannot hold, or a BOOL tensor with bytes other than 0 and 1.</exception>
+    /// <exception cref="CheckpointException">
+    /// No such tensor, a stored type TorchSharp cannot hold, a BOOL tensor with bytes other than 0 and 1, or a file that
+    /// was truncated or became unreadable since it was opened.
+    /// </exception>
     public Tensor Load(string name, ScalarType? dtype = null, Device? device = null)
     {
-        ObjectDisposedException.ThrowIf(_base == null, this);
         var entry = GetEntry(name);
-        if (!entry.DType.TryGetScalarType(out var storedType))
-        {
-            throw new CheckpointException(Path,
-                $"tensor '{name}' is stored as {entry.DType.ToHeaderName()}, which TorchSharp has no type for; convert it to a supported type (F64, F32, F16, BF16, I64, I32, I16, I8, U8 or BOOL)");
-        }
-
-        var source = _base + _dataStart + entry.DataBegin;
-        if (entry.DType == SafetensorsDType.BOOL)
-        {
-            RejectNonBooleanBytes(entry, source);
-        }
-
-        var tensor = empty(entry.ShapeArray(), storedType, CPU);
+        var tensor = empty(entry.ShapeArray(), dtype ?? StoredType(entry), device ?? CPU);
         try
         {
-            TensorMemory.CopyInto(tensor, (nint)source);
-            if ((dtype is null || dtype == storedType) && (device is null || device.type == DeviceType.CPU))
-            {
-                return tensor;
-            }
-
-            // Converting and moving in one call lets libtorch pick the cheaper order and skip a temporary.
-            var converted = tensor.to(dtype ?? storedType, device ?? CPU);
-            tensor.Dispose();
-            return converted;
+            LoadInto(name, tensor);
+            return tensor;
         }
         catch
         {
@@ -187,17 +161,71 @@ public sealed unsafe class SafetensorsFile : IDisposable
         }
     }
 
-    /// <summary>Unmaps and closes the file. Tensors already loaded stay valid.</summary>
+    /// <summary>
+    /// Reads the tensor <paramref name="name"/> into <paramref name="destination"/>, an existing contiguous tensor of the
+    /// same shape, converting to its element type and moving to its device on the way. A CPU destination of the stored
+    /// type is filled straight from the file; any other goes through a buffer of the stored type of at most 64 MiB, so
+    /// no second copy of the tensor is ever made.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> has another shape or is not contiguous.</exception>
+    /// <exception cref="CheckpointException">As for <see cref="Load"/>.</exception>
+    public void LoadInto(string name, Tensor destination) => LoadInto(name, destination, StagingBytes);
+
+    /// <summary><see cref="LoadInto(string, Tensor)"/> with a staging buffer of at most <paramref name="stagingBytes"/> (tests use tiny ones).</summary>
+    internal void LoadInto(string name, Tensor destination, long stagingBytes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(destination);
+        var entry = GetEntry(name);
+        var storedType = StoredType(entry);
+        if (!entry.Shape.SequenceEqual(destination.shape))
+        {
+            throw new ArgumentException(
+                $"tensor '{name}' is [{string.Join(", ", entry.Shape)}]; the destination is [{string.Join(", ", destination.shape)}]", nameof(destination));
+        }
+        if (!destination.is_contiguous())
+        {
+            throw new ArgumentException("the destination must be contiguous: its storage is filled in order", nameof(destination));
+        }
+
+        if (destination.dtype == storedType && destination.device_type == DeviceType.CPU)
+        {
+            ReadInto(entry, destination, 0);
+            return;
+        }
+
+        var elementSize = entry.DType.ElementSize();
+        var chunkElements = Math.Max(1, stagingBytes / elementSize);
+        if (entry.ElementCount <= chunkElements)
+        {
+            using var whole = empty(entry.ShapeArray(), storedType, CPU);
+            ReadInto(entry, whole, 0);
+            destination.copy_(whole);
+            return;
+        }
+
+        // Chunks of the flattened tensor: views share the destination's storage, so each copy_ lands in place.
+        using var staging = empty(chunkElements, storedType, CPU);
+        using var flat = destination.view(-1);
+        for (long start = 0; start < entry.ElementCount; start += chunkElements)
+        {
+            var count = Math.Min(chunkElements, entry.ElementCount - start);
+            using var source = staging.narrow(0, 0, count);
+            using var target = flat.narrow(0, start, count);
+            ReadInto(entry, source, start * elementSize);
+            target.copy_(source);
+        }
+    }
+
+    /// <summary>Closes the file. Tensors already loaded stay valid.</summary>
     public void Dispose()
     {
-        if (_base == null)
+        if (_disposed)
         {
             return;
         }
-        _base = null;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _mapping.Dispose();
+        _disposed = true;
+        _file.Dispose();
     }
 
     /// <summary>Safetensors is little-endian on disk and the bytes are copied as they are.</summary>
@@ -221,18 +249,61 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return count <= Shown ? $"{count}: {sample}" : $"{count}: {sample}, ...";
     }
 
-    private void RejectNonBooleanBytes(SafetensorsEntry entry, byte* source)
+    /// <summary>The TorchSharp type of <paramref name="entry"/>'s stored type.</summary>
+    private ScalarType StoredType(SafetensorsEntry entry) =>
+        entry.DType.TryGetScalarType(out var storedType)
+            ? storedType
+            : throw new CheckpointException(Path,
+                $"tensor '{entry.Name}' is stored as {entry.DType.ToHeaderName()}, which TorchSharp has no type for; convert it to a supported type (F64, F32, F16, BF16, I64, I32, I16, I8, U8 or BOOL)");
+
+    /// <summary>
+    /// Fills the contiguous CPU tensor <paramref name="destination"/> of the stored type with the entry's bytes starting
+    /// <paramref name="entryOffset"/> bytes into them, checking BOOL bytes as they arrive.
+    /// </summary>
+    private void ReadInto(SafetensorsEntry entry, Tensor destination, long entryOffset)
+    {
+        var fileOffset = _dataStart + entry.DataBegin + entryOffset;
+        TensorMemory.Fill(destination, (chunk, offset) =>
+        {
+            ReadExactly(_file, Path, chunk, fileOffset + offset, $"tensor '{entry.Name}'");
+            if (entry.DType == SafetensorsDType.BOOL)
+            {
+                RejectNonBooleanBytes(entry, chunk, entryOffset + offset);
+            }
+        });
+    }
+
+    /// <summary>Reads exactly <paramref name="buffer"/>'s length from <paramref name="offset"/>, or says what was cut short.</summary>
+    private static void ReadExactly(SafeFileHandle file, string path, Span<byte> buffer, long offset, string what)
+    {
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                var read = RandomAccess.Read(file, buffer, offset);
+                if (read == 0)
+                {
+                    throw new CheckpointException(path,
+                        $"the file ends at byte {offset}, before the end of {what}; it was truncated after it was opened");
+                }
+                buffer = buffer[read..];
+                offset += read;
+            }
+        }
+        catch (IOException e)
+        {
+            throw new CheckpointException(path, $"cannot read {what} ({e.Message})", e);
+        }
+    }
+
+    private void RejectNonBooleanBytes(SafetensorsEntry entry, ReadOnlySpan<byte> chunk, long offset)
     {
         // libtorch assumes bool storage holds only 0 and 1; other bytes give undefined results, not errors.
-        for (long offset = 0; offset < entry.ByteLength; offset += int.MaxValue)
+        var bad = chunk.IndexOfAnyExceptInRange((byte)0, (byte)1);
+        if (bad >= 0)
         {
-            var chunk = new ReadOnlySpan<byte>(source + offset, (int)Math.Min(int.MaxValue, entry.ByteLength - offset));
-            var bad = chunk.IndexOfAnyExceptInRange((byte)0, (byte)1);
-            if (bad >= 0)
-            {
-                throw new CheckpointException(Path,
-                    $"tensor '{entry.Name}' is BOOL but element {offset + bad} holds the byte {chunk[bad]}, not 0 or 1");
-            }
+            throw new CheckpointException(Path,
+                $"tensor '{entry.Name}' is BOOL but element {offset + bad} holds the byte {chunk[bad]}, not 0 or 1");
         }
     }
 }

@@ -29,7 +29,12 @@ internal static class Architectures
             options.Name ?? HookedTransformer.DefaultName(folder), TokenizerLookup.ForFolder(folder));
         using var weights = CheckpointWeights.Open(folder);
         WeightIO.CheckSize(parts.Config.Layout, weights, config.Path);
-        var model = family.Create(parts);
+        HookedTransformer model;
+        // Parameters are allocated where they will live, once; the checkpoint is then read into them tensor by tensor.
+        using (ParameterAllocation.Use(options.DType, TorchDevices.Parse(options.Device)))
+        {
+            model = family.Create(parts);
+        }
         try
         {
             model.LoadWeights(weights);

@@ -12,7 +12,7 @@ internal sealed class Embedding : nn.Module
 {
     public Embedding(long count, long width) : base(nameof(Embedding))
     {
-        register_parameter("weight", new Parameter(empty(count, width)));
+        register_parameter("weight", ParameterAllocation.Empty(count, width));
     }
 
     /// <summary>

@@ -53,8 +53,8 @@ internal static class WeightIO
                 if (!entry.Shape.SequenceEqual(parameter.shape))
                     throw new CheckpointException(weights.Folder,
                         $"tensor '{entry.Name}' is [{string.Join(", ", entry.Shape)}]; the config needs [{string.Join(", ", parameter.shape)}]");
-                using var loaded = weights.Load(entry.Name, parameter.dtype, parameter.device);
-                parameter.copy_(loaded);
+                // Straight into the parameter, one tensor at a time: no second copy of the model ever exists.
+                weights.LoadInto(entry.Name, parameter);
             }
         }
 

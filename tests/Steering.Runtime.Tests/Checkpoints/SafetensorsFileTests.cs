@@ -156,6 +156,60 @@ public sealed class SafetensorsFileTests : System.IDisposable
     }
 
     [Fact]
+    public void LoadInto_converts_into_the_given_tensor_in_place_a_staging_chunk_at_a_time()
+    {
+        using var scope = NewDisposeScope();
+        // BF16 1, -2, 0.5, 3, -0.25: the top halves of their float32 bit patterns.
+        var header = """{"w":{"dtype":"BF16","shape":[5],"data_offsets":[0,10]}}""";
+        using var file = SafetensorsFile.Open(_temp.Write("w.safetensors",
+            Build(header, 0x80, 0x3F, 0x00, 0xC0, 0x00, 0x3F, 0x40, 0x40, 0x80, 0xBE)));
+        var storage = zeros(7, ScalarType.Float64);
+        var destination = storage.narrow(0, 1, 5); // a view: the values must land in the storage it shares
+
+        file.LoadInto("w", destination, stagingBytes: 4); // 2 elements a chunk: 3 chunks, the last one short
+
+        Assert.Equal([0.0, 1.0, -2.0, 0.5, 3.0, -0.25, 0.0], storage.data<double>().ToArray());
+    }
+
+    [Fact]
+    public void LoadInto_names_a_bad_bool_byte_by_its_element_in_any_chunk()
+    {
+        using var scope = NewDisposeScope();
+        var header = """{"b":{"dtype":"BOOL","shape":[5],"data_offsets":[0,5]}}""";
+        using var file = SafetensorsFile.Open(_temp.Write("b.safetensors", Build(header, 0, 1, 1, 0, 7)));
+
+        var error = Assert.Throws<CheckpointException>(() => file.LoadInto("b", zeros(5), stagingBytes: 2));
+        Assert.Contains("element 4 holds the byte 7", error.Message, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadInto_rejects_a_destination_of_another_shape_or_not_contiguous()
+    {
+        using var scope = NewDisposeScope();
+        var header = """{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]}}""";
+        using var file = SafetensorsFile.Open(_temp.Write("w.safetensors", Build(header, new byte[16])));
+
+        Assert.Throws<System.ArgumentException>(() => file.LoadInto("w", zeros(4)));
+        Assert.Throws<System.ArgumentException>(() => file.LoadInto("w", zeros(2, 2).t()));
+    }
+
+    [Fact]
+    public void A_file_truncated_after_it_was_opened_is_a_clear_error_not_a_crash()
+    {
+        using var scope = NewDisposeScope();
+        var header = """{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}""";
+        var path = _temp.Write("w.safetensors", Build(header, new byte[16]));
+        using var file = SafetensorsFile.Open(path);
+        using (var writer = System.IO.File.OpenHandle(path, System.IO.FileMode.Open, System.IO.FileAccess.Write, System.IO.FileShare.ReadWrite))
+        {
+            System.IO.RandomAccess.SetLength(writer, new System.IO.FileInfo(path).Length - 8);
+        }
+
+        var error = Assert.Throws<CheckpointException>(() => file.Load("w"));
+        Assert.Contains("truncated after it was opened", error.Message, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_header_length_at_the_end_of_a_file_with_an_empty_object_gives_no_entries()
     {
         using var file = SafetensorsFile.Open(_temp.Write("empty.safetensors", Build("{}")));

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Steering.Models.Decoder;
@@ -11,8 +10,8 @@ internal sealed class Linear : nn.Module
 {
     public Linear(long inFeatures, long outFeatures, bool hasBias) : base(nameof(Linear))
     {
-        register_parameter("weight", new Parameter(empty(outFeatures, inFeatures)));
-        if (hasBias) register_parameter("bias", new Parameter(zeros(outFeatures)));
+        register_parameter("weight", ParameterAllocation.Empty(outFeatures, inFeatures));
+        if (hasBias) register_parameter("bias", ParameterAllocation.Zeros(outFeatures));
     }
 
     // Looked up by name on each use, not kept in fields: Module.to(dtype) replaces the registered parameters.

@@ -8,7 +8,7 @@ internal static class Norms
     /// <summary>A norm over the last dimension of width <paramref name="width"/>, of the layout's kind.</summary>
     public static nn.Module<Tensor, Tensor> Create(DecoderLayout layout, long width) => layout.Norm switch
     {
-        NormKind.LayerNorm => nn.LayerNorm(width, layout.NormEpsilon),
+        NormKind.LayerNorm => ParameterAllocation.LayerNorm(width, layout.NormEpsilon),
         _ => new RmsNorm(width, layout.NormEpsilon, layout.NormWeightPlusOne),
     };
 }

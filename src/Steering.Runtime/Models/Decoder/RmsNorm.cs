@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Steering.Models.Decoder;
@@ -17,7 +16,7 @@ internal sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         _epsilon = epsilon;
         _weightPlusOne = weightPlusOne;
-        register_parameter("weight", new Parameter(weightPlusOne ? zeros(width) : ones(width)));
+        register_parameter("weight", weightPlusOne ? ParameterAllocation.Zeros(width) : ParameterAllocation.Ones(width));
     }
 
     public override Tensor forward(Tensor x)

@@ -11,8 +11,8 @@ internal sealed class Conv1D : nn.Module
 {
     public Conv1D(long inFeatures, long outFeatures) : base(nameof(Conv1D))
     {
-        register_parameter("weight", new Parameter(empty(inFeatures, outFeatures)));
-        register_parameter("bias", new Parameter(zeros(outFeatures)));
+        register_parameter("weight", ParameterAllocation.Empty(inFeatures, outFeatures));
+        register_parameter("bias", ParameterAllocation.Zeros(outFeatures));
     }
 
     // Looked up by name on each use, not kept in fields: Module.to(dtype) replaces the registered parameters, and

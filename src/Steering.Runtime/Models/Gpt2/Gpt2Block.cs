@@ -16,9 +16,9 @@ internal sealed class Gpt2Block : nn.Module
 
     public Gpt2Block(DecoderLayout layout, int layer, BlockHookPoints hooks) : base(nameof(Gpt2Block))
     {
-        _ln1 = nn.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
+        _ln1 = ParameterAllocation.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
         _attention = new Gpt2Attention(layout, layer, hooks);
-        _ln2 = nn.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
+        _ln2 = ParameterAllocation.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
         _mlp = new Gpt2Mlp(layout, hooks);
         register_module("ln_1", _ln1);
         register_module("attn", _attention);

@@ -28,7 +28,7 @@ internal sealed class Gpt2Network : DecoderNetwork
         _positions = new Embedding(layout.Dimensions.NCtx, layout.Dimensions.DModel);
         _blocks = new ModuleList<Gpt2Block>(Enumerable.Range(0, layout.Dimensions.NLayers)
             .Select(layer => new Gpt2Block(layout, layer, new BlockHookPoints(hooks, layer, layout.HookLayout))).ToArray());
-        _finalNorm = nn.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
+        _finalNorm = ParameterAllocation.LayerNorm(layout.Dimensions.DModel, layout.NormEpsilon);
         register_module("wte", _tokens);
         register_module("wpe", _positions);
         register_module("h", _blocks);
