@@ -59,9 +59,14 @@ internal static class SteerApp
                 .WithDescription("Show a model's architecture, sizes, placement, parameter count and hook points.")
                 .WithExample("info", "models/gpt2");
             config.AddCommand<GenerateCommand>("generate")
-                .WithDescription("Continue prompts, greedily or by sampling, optionally steered with --add / --ablate.")
+                .WithDescription("Continue prompts, or answer a conversation (--chat), greedily or by sampling, optionally steered with --add / --ablate.")
                 .WithExample("generate", "models/gpt2", "--prompt", "\"I think dogs are\"", "--max-new-tokens", "20")
-                .WithExample("generate", "models/gpt2", "--prompt", "\"I think dogs are\"", "--add", "blocks.6.resid_pre=love.safetensors*5");
+                .WithExample("generate", "models/gpt2", "--prompt", "\"I think dogs are\"", "--add", "blocks.6.resid_pre=love.safetensors*5")
+                .WithExample("generate", "models/Llama-3.2-1B-Instruct", "--chat", "messages.json", "--max-new-tokens", "64");
+            config.AddCommand<TokenizeCommand>("tokenize")
+                .WithDescription("Print the token ids of a text, or of a conversation rendered with the chat template (comma-separated, one line).")
+                .WithExample("tokenize", "models/Llama-3.2-1B-Instruct", "--prompt", "\"Hello world\"")
+                .WithExample("tokenize", "models/Qwen3-0.6B", "--chat", "messages.json", "--show");
             config.AddCommand<TraceCommand>("trace")
                 .WithDescription("Run one forward pass and save the activations at hook points, and the logits, to a safetensors file.")
                 .WithExample("trace", "models/gpt2", "--prompt", "\"Hello there\"", "--hooks", "blocks.0.resid_post,blocks.1.attn.hook_z", "--out", "trace.safetensors");

@@ -51,7 +51,7 @@ public partial class HookedTransformer
     private IEnumerable<GenerationStep> Steps(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options)
     {
         var batch = prompts.Count;
-        var stopTokens = (options.StopTokens ?? SpecialTokens.Eos).ToHashSet();
+        var stopTokens = (options.StopTokens ?? DefaultStopTokens()).ToHashSet();
         var stopped = new bool[batch];
         var (ids, mask) = TokenBatch.LeftPad(prompts, SpecialTokens.PaddingId, Device);
         // Owned here, not by whatever dispose scope the caller has open around the enumeration.
@@ -64,8 +64,8 @@ public partial class HookedTransformer
         {
             var last = previous;
             var next = NextTokens(sampler, () => last is null
-                ? Forward(promptIds, promptMask, cache)
-                : Forward(tensor(last, new long[] { batch, 1 }, ScalarType.Int64, Device), null, cache));
+                ? Forward(promptIds, promptMask, cache, lastPositionLogits: true)
+                : Forward(tensor(last, new long[] { batch, 1 }, ScalarType.Int64, Device), null, cache, lastPositionLogits: true));
             var tokens = new int?[batch];
             for (var row = 0; row < batch; row++)
             {
@@ -78,6 +78,16 @@ public partial class HookedTransformer
             yield return new GenerationStep(index, tokens, (bool[])stopped.Clone());
         }
     }
+
+    /// <summary>
+    /// Where generation stops unless told otherwise: at every EOS id the model's files list (generation_config.json, else
+    /// config.json, else the config class's default). When they name none but the tokenizer names an EOS (Qwen's
+    /// config classes have no default, and some configs omit the key), at the tokenizer's: the only place that decides it.
+    /// </summary>
+    private IReadOnlyList<int> DefaultStopTokens() =>
+        SpecialTokens.Eos.Count > 0 ? SpecialTokens.Eos
+        : HasTokenizer && Tokenizer.SpecialTokens.Eos is { } eos ? [eos.Id]
+        : [];
 
     /// <summary>One forward pass (the prompt, or the previous tokens against the cache) and the chosen next tokens.</summary>
     private static long[] NextTokens(TokenSampler sampler, Func<Tensor> forward)

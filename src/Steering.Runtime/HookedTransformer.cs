@@ -131,7 +131,14 @@ public partial class HookedTransformer : IDisposable
     /// unless a hook brings in a tensor that does (gradient-based steering vectors).
     /// </summary>
     /// <exception cref="SteeringException">Ids out of the vocabulary, a sequence longer than the context, or shapes that do not fit.</exception>
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null)
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, KvCache? cache = null) =>
+        Forward(inputIds, attentionMask, cache, lastPositionLogits: false);
+
+    /// <summary>
+    /// <see cref="Forward(Tensor, Tensor?, KvCache?)"/>, with logits [batch, 1, d_vocab] of the last position only when
+    /// <paramref name="lastPositionLogits"/> (all hook points still see every position).
+    /// </summary>
+    internal Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool lastPositionLogits)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputIds);
@@ -152,7 +159,7 @@ public partial class HookedTransformer : IDisposable
 
         var phase = cache is not null && cache.Length > 0 ? ForwardPhase.Decode : ForwardPhase.Prefill;
         var pass = new ForwardPass(positions, mask.logical_not(), phase, cache?.Length ?? 0);
-        var decoderPass = new DecoderPass(pass, new AttentionMask(keyIsToken, ids.shape[1], DType), DType);
+        var decoderPass = new DecoderPass(pass, new AttentionMask(keyIsToken, ids.shape[1], DType), DType, lastPositionLogits);
         try
         {
             var logits = _network.Forward(ids, decoderPass, cache);

@@ -43,6 +43,10 @@ public static class BenchmarkModels
     /// <summary>A model with random weights (fp32, CPU).</summary>
     public static Gpt2Model Create(Gpt2Config config) => Gpt2Model.CreateRandom(config, Seed);
 
+    /// <summary>The same random weights as <see cref="Create(Gpt2Config)"/>, held and computed in <paramref name="dtype"/> (CPU).</summary>
+    public static Gpt2Model Create(Gpt2Config config, ScalarType dtype) =>
+        Gpt2Model.CreateRandom(config, Seed, new ModelLoadOptions { DType = dtype });
+
     /// <summary>[batch, length] int64 ids, uniform over the vocabulary; owned by the caller (outside any dispose scope).</summary>
     public static Tensor RandomIds(int batch, int length, int vocabSize, long seed = Seed)
     {

@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
@@ -26,6 +26,11 @@ public static class Program
         ArgumentNullException.ThrowIfNull(args);
         var threads = Option(args, "--threads") is string n ? int.Parse(n, CultureInfo.InvariantCulture) : (int?)null;
         if (args.Contains("--quick")) return QuickHarness.Run(threads);
+        if (args.Contains("--peers"))
+        {
+            var counts = (Option(args, "--thread-counts") ?? "1,2").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+            return PeerHarness.Run(counts, Option(args, "--rounds") is string r ? int.Parse(r, CultureInfo.InvariantCulture) : 3);
+        }
         if (args.Contains("--llama1b")) return Llama1BHarness.Run(Option(args, "--dir"), threads);
         if (Option(args, "--llama1b-measure") is string folder) return Llama1BHarness.Measure(folder, Option(args, "--dtype") ?? "float32", threads);
 

@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
 using LLama;
-using LLama.Common;
 using LLama.Native;
 
 namespace Steering.LlamaCpp.Tests;
@@ -18,27 +16,14 @@ public sealed class LlamaCppEngine : IDisposable
 
     static LlamaCppEngine()
     {
-        // libgomp reads its settings when the native library loads; on Unix .NET's SetEnvironmentVariable does not
-        // reach the C environment it reads.
-        if (OperatingSystem.IsWindows()) return;
-        _ = setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-        _ = setenv("OMP_NUM_THREADS", "1", 1);
+        // libgomp reads its settings when the native library loads; .NET's SetEnvironmentVariable does not reach the C environment.
+        LlamaCppSettings.SetNativeEnvironment("OMP_WAIT_POLICY", "PASSIVE");
+        LlamaCppSettings.SetNativeEnvironment("OMP_NUM_THREADS", "1");
     }
 
     public LlamaCppEngine(string ggufPath, int contextSize = 64)
     {
-        var parameters = new ModelParams(ggufPath)
-        {
-            ContextSize = (uint)contextSize,
-            BatchSize = (uint)contextSize,
-            UBatchSize = (uint)contextSize,
-            Threads = 1,
-            BatchThreads = 1,
-            GpuLayerCount = 0,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
-            FlashAttention = false,
-        };
+        var parameters = LlamaCppSettings.Exact(ggufPath, contextSize, threads: 1);
         _weights = LLamaWeights.LoadFromFile(parameters);
         _context = _weights.CreateContext(parameters);
     }
@@ -86,7 +71,4 @@ public sealed class LlamaCppEngine : IDisposable
         _context.Dispose();
         _weights.Dispose();
     }
-
-    [DllImport("libc", EntryPoint = "setenv")]
-    private static extern int setenv(string name, string value, int overwrite);
 }

@@ -27,6 +27,8 @@ internal sealed class InfoCommand(Terminal terminal) : Command<ModelSettings>
         Field("device", model.Device);
         Field("parameters", model.ParameterCount);
         Field("tokenizer", model.HasTokenizer ? model.Tokenizer.Kind : "none");
+        if (model.HasTokenizer)
+            Field("chat_templates", model.Tokenizer.ChatTemplates.Count == 0 ? "none" : string.Join(", ", model.Tokenizer.ChatTemplates.Keys));
         Field("special_tokens", model.SpecialTokens);
         Field("load_warnings", model.LoadWarnings.Count);
         foreach (var warning in model.LoadWarnings) terminal.Line("  " + Terminal.OneLine(warning));

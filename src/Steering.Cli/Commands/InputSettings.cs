@@ -17,6 +17,14 @@ internal class InputSettings : ModelSettings
     [Description("A prompt as token ids, e.g. 464,3290,389; repeat for a batch.")]
     public string[] Ids { get; set; } = [];
 
+    [CommandOption("--chat <MESSAGES_JSON>")]
+    [Description("A conversation for an instruct model: a JSON list of {\"role\", \"content\"} messages, rendered with the model's chat template.")]
+    public string? Chat { get; set; }
+
+    [CommandOption("--no-generation-prompt")]
+    [Description("With --chat: leave out the header that starts the assistant's reply.")]
+    public bool NoGenerationPrompt { get; set; }
+
     [CommandOption("--add <SPEC>")]
     [Description("HOOK=VECTOR.safetensors[[*COEFF]]: add COEFF (default 1) x the vector at every real position; repeatable. VECTOR may be a llama.cpp control vector (.gguf); all=F.gguf applies each of its directions.")]
     public string[] Add { get; set; } = [];
@@ -32,10 +40,17 @@ internal class InputSettings : ModelSettings
             .Concat((Ablate ?? []).Select(s => VectorEditSpec.Parse(VectorEditKind.Ablate, s)))
             .ToList();
 
-    /// <summary>The prompts as token ids, with the text to show for each (the ids themselves for a model without a tokenizer).</summary>
-    /// <exception cref="SteeringException">No prompt, ids that do not parse, or text for a model without a tokenizer.</exception>
+    /// <summary>
+    /// The prompts as token ids, with the text to show before each continuation: the prompt, the decoded ids (the ids
+    /// themselves for a model without a tokenizer), or nothing for a chat (the reply stands alone).
+    /// </summary>
+    /// <exception cref="SteeringException">
+    /// No prompt, ids that do not parse, text for a model without a tokenizer, or a chat the files or the template reject.
+    /// </exception>
     public IReadOnlyList<(IReadOnlyList<int> Ids, string Text)> Tokenize(HookedTransformer model)
     {
+        if (Chat is not null)
+            return [(model.Tokenizer.EncodeChat(Steering.Chat.ChatMessagesFile.Read(Chat), !NoGenerationPrompt), "")];
         if ((Prompts ?? []).Length > 0)
             return Prompts!.Select(p => ((IReadOnlyList<int>)model.Tokenizer.Encode(p), p)).ToList();
         return (Ids ?? []).Select(TokenIdList.Parse)
@@ -52,10 +67,13 @@ internal class InputSettings : ModelSettings
     {
         var prompts = (Prompts ?? []).Length;
         var ids = (Ids ?? []).Length;
-        if (prompts == 0 && ids == 0)
-            return Spectre.Console.ValidationResult.Error("give a prompt: --prompt \"TEXT\" or --ids 1,2,3 (each repeatable for a batch)");
-        if (prompts > 0 && ids > 0)
-            return Spectre.Console.ValidationResult.Error("give prompts as --prompt or as --ids, not both");
+        var given = (prompts > 0 ? 1 : 0) + (ids > 0 ? 1 : 0) + (Chat is null ? 0 : 1);
+        if (given == 0)
+            return Spectre.Console.ValidationResult.Error("give a prompt: --prompt \"TEXT\" or --ids 1,2,3 (each repeatable for a batch), or --chat MESSAGES.json");
+        if (given > 1)
+            return Spectre.Console.ValidationResult.Error("give prompts as --prompt, as --ids or as --chat, not several");
+        if (NoGenerationPrompt && Chat is null)
+            return Spectre.Console.ValidationResult.Error("--no-generation-prompt goes with --chat");
         foreach (var text in Ids ?? []) TokenIdList.Parse(text);
         Edits();
         return base.Validate();

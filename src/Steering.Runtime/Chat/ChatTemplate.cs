@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Text.Json;
 using Steering.Chat.Jinja;
 using Steering.Chat.Jinja.Ast;
 using Steering.Chat.Jinja.Runtime;
@@ -15,6 +13,7 @@ namespace Steering.Chat;
 /// <c>apply_chat_template(messages, tokenize=False)</c> renders it: Jinja2 with <c>trim_blocks</c> and
 /// <c>lstrip_blocks</c>, <c>raise_exception</c>, <c>strftime_now</c> and a <c>tojson</c> that keeps non-ASCII text.
 /// Parsing checks the whole template, so a construct this interpreter lacks fails at load time, naming its line.
+/// A model's templates come from its tokenizer files: <see cref="Tokenization.TextTokenizer.GetChatTemplate"/>.
 /// A parsed template is immutable: <see cref="Render"/> may run on several threads at once.
 /// </summary>
 public sealed class ChatTemplate
@@ -48,34 +47,6 @@ public sealed class ChatTemplate
     }
 
     /// <summary>
-    /// The chat template of a tokenizer_config.json: its <c>chat_template</c> string, or from a list of
-    /// <c>{"name", "template"}</c> the one named <paramref name="name"/> ("default" when null). Throws
-    /// <see cref="CheckpointException"/> naming the file when it has no such template.
-    /// </summary>
-    public static ChatTemplate FromTokenizerConfig(string path, string? name = null)
-    {
-        using var document = TokenizerConfigFile.Read(path);
-        if (!document.RootElement.TryGetProperty("chat_template", out var templates) || templates.ValueKind == JsonValueKind.Null)
-            throw new CheckpointException(path, "has no 'chat_template'");
-        return FromTemplates(ReadTemplates(templates, path), name, path);
-    }
-
-    /// <summary>
-    /// The chat template of a Hugging Face folder as transformers loads it: <c>chat_template.jinja</c> (or
-    /// <c>additional_chat_templates/NAME.jinja</c> for another name) when present, else tokenizer_config.json's.
-    /// </summary>
-    public static ChatTemplate FromFolder(string directory, string? name = null)
-    {
-        ArgumentNullException.ThrowIfNull(directory);
-        var file = name is null or DefaultName
-            ? Path.Combine(directory, "chat_template.jinja")
-            : Path.Combine(directory, "additional_chat_templates", name + ".jinja");
-        if (File.Exists(file))
-            return new ChatTemplate(name ?? DefaultName, File.ReadAllText(file), $"chat template '{name ?? DefaultName}' of {file}");
-        return FromTokenizerConfig(Path.Combine(directory, "tokenizer_config.json"), name);
-    }
-
-    /// <summary>
     /// One of a set of template sources by name (as a tokenizer reads them from its files): <paramref name="name"/>, or
     /// "default" when null. <paramref name="origin"/>, the file or folder they came from, names them in errors; a
     /// missing name is a <see cref="CheckpointException"/> listing the names there are.
@@ -91,24 +62,6 @@ public sealed class ChatTemplate
         throw new CheckpointException(origin, templates.Count == 0 ? "has no chat template"
             : name is null ? $"has several chat templates ({available}) and none named 'default': ask for one by name"
             : $"has no chat template named '{name}' (it has {available})");
-    }
-
-    private static Dictionary<string, string> ReadTemplates(JsonElement templates, string path)
-    {
-        if (templates.ValueKind == JsonValueKind.String)
-            return new() { [DefaultName] = templates.GetString()! };
-        if (templates.ValueKind != JsonValueKind.Array)
-            throw new CheckpointException(path, "'chat_template' must be a string or a list of {\"name\", \"template\"}");
-        var named = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var entry in templates.EnumerateArray())
-        {
-            if (entry.ValueKind != JsonValueKind.Object
-                || !entry.TryGetProperty("name", out var entryName) || entryName.ValueKind != JsonValueKind.String
-                || !entry.TryGetProperty("template", out var source) || source.ValueKind != JsonValueKind.String)
-                throw new CheckpointException(path, "every entry of 'chat_template' must be {\"name\": string, \"template\": string}");
-            named[entryName.GetString()!] = source.GetString()!;
-        }
-        return named;
     }
 
     /// <summary>

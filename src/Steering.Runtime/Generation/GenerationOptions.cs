@@ -23,7 +23,10 @@ public sealed record GenerationOptions
     /// <summary>The sampling seed: the same seed gives the same text. A fixed default (0) keeps runs reproducible.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Tokens that end a sequence (not included in its text); every EOS the model's files name when null.</summary>
+    /// <summary>
+    /// Tokens that end a sequence (not included in its text). When null: every EOS the model's files name, or the
+    /// tokenizer's EOS when they name none.
+    /// </summary>
     public IReadOnlyList<int>? StopTokens { get; init; }
 
     /// <summary>Greedy decoding of up to <paramref name="maxNewTokens"/> tokens.</summary>

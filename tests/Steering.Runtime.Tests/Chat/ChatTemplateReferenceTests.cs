@@ -40,8 +40,7 @@ public sealed class ChatTemplateReferenceTests
     {
         var c = Reference.Value.RootElement.GetProperty("cases")[index];
         var folder = Path.Combine(Folder, c.GetProperty("model").GetString()!);
-        var template = ChatTemplate.FromTokenizerConfig(Path.Combine(folder, "tokenizer_config.json"));
-        var tokens = ChatTemplateContext.FromTokenizerConfig(Path.Combine(folder, "tokenizer_config.json"));
+        var (template, tokens) = TemplateRendering.FromConfig(Path.Combine(folder, "tokenizer_config.json"));
         var context = new ChatTemplateContext
         {
             BosToken = tokens.BosToken,
@@ -91,7 +90,8 @@ public sealed class ChatTemplateReferenceTests
         };
         if (withSystem)
             messages.Insert(0, ChatMessage.System("You are a helpful assistant"));
-        Assert.Equal(expected, ChatTemplate.FromTokenizerConfig(config).Render(messages, addGenerationPrompt: true, ChatTemplateContext.FromTokenizerConfig(config)));
+        var (template, tokens) = TemplateRendering.FromConfig(config);
+        Assert.Equal(expected, template.Render(messages, addGenerationPrompt: true, tokens));
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class ChatTemplateReferenceTests
     {
         var config = Path.Combine(Folder, "llama-3.2", "tokenizer_config.json");
         var context = new ChatTemplateContext { BosToken = "<|begin_of_text|>", Clock = new FixedClock(new DateTimeOffset(2024, 12, 31, 23, 59, 0, TimeSpan.Zero)) };
-        var text = ChatTemplate.FromTokenizerConfig(config).Render([ChatMessage.User("Hi")], true, context);
+        var text = TemplateRendering.FromConfig(config).Template.Render([ChatMessage.User("Hi")], true, context);
         Assert.Contains("Today Date: 31 Dec 2024\n", text, StringComparison.Ordinal);
     }
 

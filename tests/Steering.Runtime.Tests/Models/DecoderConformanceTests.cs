@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Steering.Generation;
@@ -49,6 +50,47 @@ public abstract class DecoderConformanceTests<TFolder> : IClassFixture<TFolder> 
             TensorAssert.Close(full[.., i..(i + 1)], step);
         }
         Assert.Equal(all.Length, cache.Length);
+    }
+
+    [Fact]
+    public void A_pass_that_fails_leaves_the_kv_cache_as_it_was()
+    {
+        using var scope = NewDisposeScope();
+        var full = _model.Forward(_model.TokenTensor(Prompt));
+        using var cache = _model.CreateCache();
+        _model.Forward(_model.TokenTensor(Prompt[..4]), cache: cache);
+        _model.Forward(_model.TokenTensor(Prompt[4..5]), cache: cache);
+        // Each fails in the last block, after the blocks before it wrote their keys and values: 2 positions fit in the
+        // room the cache grew for the 5th; 40 do not, so the cache had to grow during the pass.
+        var lastBlock = _model.Hooks[$"blocks.{_model.Dimensions.NLayers - 1}.resid_pre"];
+        foreach (var failing in new[] { new[] { 1, 2 }, Enumerable.Repeat(5, 40).ToArray() })
+        {
+            using (_model.Hooks.CreateScope().Add(lastBlock, (_, _) => throw new InvalidOperationException("the hook fails")))
+                Assert.ThrowsAny<Exception>(() => _model.Forward(_model.TokenTensor(failing), cache: cache));
+            Assert.Equal(5, cache.Length);
+        }
+        for (var i = 5; i < Prompt.Length; i++)
+            TensorAssert.Close(full[.., i..(i + 1)], _model.Forward(_model.TokenTensor(new[] { Prompt[i] }), cache: cache));
+    }
+
+    [Fact]
+    public void Generation_computes_the_logits_the_forward_pass_does_at_the_last_position()
+    {
+        // Generation asks for the last position's logits only; the tokens it picks are the full pass's argmax there,
+        // and hooks still see every position of the prompt.
+        using var scope = NewDisposeScope();
+        var positionsSeen = new List<long>();
+        using (_model.Hooks.CreateScope().Add(_model.Hooks["ln_final.hook_normalized"], (activation, _) =>
+        {
+            positionsSeen.Add(activation.shape[1]);
+            return null;
+        }))
+        {
+            var generated = _model.Generate(new[] { Prompt }, new GenerationOptions { MaxNewTokens = 1, StopTokens = System.Array.Empty<int>() })[0];
+            var full = _model.Forward(_model.TokenTensor(Prompt));
+            Assert.Equal(TensorAssert.Longs(full[0, -1].argmax(-1).unsqueeze(0))[0], generated.NewIds[0]);
+        }
+        Assert.Equal(new long[] { Prompt.Length, Prompt.Length }, positionsSeen);
     }
 
     [Fact]

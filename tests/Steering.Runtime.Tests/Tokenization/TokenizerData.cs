@@ -16,6 +16,9 @@ internal static class TokenizerData
 
     public static string Folder(string name) => Path.Combine(DataDirectory(), name);
 
+    /// <summary>A file under Data/ (chat-expected.json, tools/chat-conversations.json).</summary>
+    public static string DataFile(string name) => Path.Combine(DataDirectory(), name);
+
     /// <summary>The expected encodings of a folder's texts.</summary>
     public static IReadOnlyList<ExpectedEncoding> Expected(string name)
     {

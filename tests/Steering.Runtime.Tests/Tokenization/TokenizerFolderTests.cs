@@ -72,8 +72,9 @@ public sealed class TokenizerFolderTests
         Assert.Equal("{{ messages }}", named["default"]);
         Assert.Equal("{{ tools }}", named["tool_use"]);
 
-        File.WriteAllText(folder.File("chat_template.jinja"), "{{ ignored }}");
-        Assert.Equal("{{ messages }}", TextTokenizer.Load(folder.Path).ChatTemplates["default"]);
+        // transformers: template files, when present, replace the config's templates (its tool_use included).
+        File.WriteAllText(folder.File("chat_template.jinja"), "{{ from_file }}");
+        Assert.Equal("{{ from_file }}", Assert.Single(TextTokenizer.Load(folder.Path).ChatTemplates).Value);
     }
 
     [Fact]

@@ -45,7 +45,8 @@ internal sealed class CausalLmNetwork : DecoderNetwork
         foreach (var block in _body.Blocks)
             residual = block.Forward(residual, pass, cache);
         var normalized = _body.LnFinal.Run(_body.FinalNorm.forward(residual), pass.Pass);
-        var logits = _head is null ? nn.functional.linear(normalized, _body.Tokens.Weight) : _head.Forward(normalized);
+        var headInput = pass.HeadInput(normalized);
+        var logits = _head is null ? nn.functional.linear(headInput, _body.Tokens.Weight) : _head.Forward(headInput);
         return _finalSoftcap is double cap ? logits.div(cap).tanh().mul(cap) : logits;
     }
 

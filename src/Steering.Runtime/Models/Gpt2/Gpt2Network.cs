@@ -45,6 +45,6 @@ internal sealed class Gpt2Network : DecoderNetwork
         foreach (var block in _blocks)
             residual = block.Forward(residual, decoderPass, cache);
         var normalized = _lnFinal.Run(_finalNorm.forward(residual), pass);
-        return nn.functional.linear(normalized, _tokens.Weight);
+        return nn.functional.linear(decoderPass.HeadInput(normalized), _tokens.Weight);
     }
 }

