@@ -37,19 +37,28 @@ internal sealed class LlamaExport : ExportArchitecture
 
     public override FoldRule? FoldRuleFor(int? layer, string site, out string refusal)
     {
-        var (rule, why) = Rule(layer, site);
+        var (rule, why, _) = Rule(layer, site);
         refusal = why;
         return rule;
     }
 
-    private (FoldRule? Rule, string Refusal) Rule(int? layer, string site)
+    /// <summary>
+    /// Hugging Face's Llama (<c>attention_bias</c>: q/k/v/o, <c>mlp_bias</c>: gate/up/down) and Qwen3
+    /// (<c>attention_bias</c>) have flags that add the biases; Mistral's and Qwen2's configs have none.
+    /// </summary>
+    public override string? BiasFlagFor(int? layer, string site) =>
+        Rule(layer, site) is (null, _, { } flag) && (Layout.ModelType, flag) is (LlamaConfigReader.Llama, _) or (LlamaConfigReader.Qwen3, "attention_bias")
+            ? flag : null;
+
+    private (FoldRule? Rule, string Refusal, string? MissingFlag) Rule(int? layer, string site)
     {
-        var refusal = "";
+        var (refusal, missing) = ("", (string?)null);
         string Block(string name) => $"model.layers.{layer}.{name}";
         FoldRule? Bias(string name, bool present, string flag)
         {
             if (present) return new(name, v => v);
-            refusal = $"the model has no {name.Split('.')[^2]} bias to fold into ({flag} is false; creating biases is not supported yet)";
+            refusal = $"the model has no {name.Split('.')[^2]} bias to fold into ({flag} is false; WeightFolding.Folded turns it on where the config has the flag)";
+            missing = flag;
             return null;
         }
         // y = W·x + b with x + v: the bias takes W·v (Linear keeps W as [out, in]).
@@ -62,6 +71,11 @@ internal sealed class LlamaExport : ExportArchitecture
             projections.Select(p => Through(p, present, flag)).ToList() is var rules && rules.All(r => r is not null)
                 ? FoldRule.Combined(rules!) : null;
 
+        var (rule, why) = Pick();
+        return (rule, why, rule is null ? missing : null);
+
+        (FoldRule? Rule, string Refusal) Pick()
+        {
         switch (layer, site)
         {
             case (null, HookSites.Embed):
@@ -88,6 +102,7 @@ internal sealed class LlamaExport : ExportArchitecture
             case (_, HookSites.MlpOut or HookSites.ResidPost): return (Bias(Block("mlp.down_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
             default:
                 return (null, "it is not a per-position activation before any rotation (rotated queries and keys depend on the position; scores and patterns mix positions)");
+        }
         }
     }
 
