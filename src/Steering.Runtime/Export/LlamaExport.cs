@@ -76,33 +76,33 @@ internal sealed class LlamaExport : ExportArchitecture
 
         (FoldRule? Rule, string Refusal) Pick()
         {
-        switch (layer, site)
-        {
-            case (null, HookSites.Embed):
-            case (0, HookSites.ResidPre):
-                return (null, "nothing with a bias comes before block 0 in a rotary model (the token embedding is a lookup)");
-            case (null, HookSites.LnFinal):
-                return (null, "RMSNorm has no bias to fold into");
-            case ({ } l, HookSites.ResidPre):
-                return (Bias($"model.layers.{l - 1}.mlp.down_proj.bias", Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.Ln1):
-                return (Into(Layout.QkvBias, "attention_bias", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"), refusal);
-            case (_, HookSites.Ln2):
-                return (Into(Layout.MlpBias, "mlp_bias", "mlp.gate_proj", "mlp.up_proj"), refusal);
-            case (_, HookSites.AttnQ or HookSites.AttnK) when Layout.QkNorm:
-                return (null, "queries and keys are normalized after their projections, so a bias there is not an addition at this point");
-            case (_, HookSites.AttnQ): return (Bias(Block("self_attn.q_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
-            case (_, HookSites.AttnK): return (Bias(Block("self_attn.k_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
-            case (_, HookSites.AttnV): return (Bias(Block("self_attn.v_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
-            case (_, HookSites.AttnZ): return (Through("self_attn.o_proj", Layout.OutputBias, "attention_bias"), refusal);
-            case (_, HookSites.AttnOut or HookSites.ResidMid): return (Bias(Block("self_attn.o_proj.bias"), Layout.OutputBias, "attention_bias"), refusal);
-            case (_, HookSites.MlpPre): return (Bias(Block("mlp.gate_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.MlpPreLinear): return (Bias(Block("mlp.up_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.MlpPost): return (Through("mlp.down_proj", Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.MlpOut or HookSites.ResidPost): return (Bias(Block("mlp.down_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
-            default:
-                return (null, "it is not a per-position activation before any rotation (rotated queries and keys depend on the position; scores and patterns mix positions)");
-        }
+            switch (layer, site)
+            {
+                case (null, HookSites.Embed):
+                case (0, HookSites.ResidPre):
+                    return (null, "nothing with a bias comes before block 0 in a rotary model (the token embedding is a lookup)");
+                case (null, HookSites.LnFinal):
+                    return (null, "RMSNorm has no bias to fold into");
+                case ({ } l, HookSites.ResidPre):
+                    return (Bias($"model.layers.{l - 1}.mlp.down_proj.bias", Layout.MlpBias, "mlp_bias"), refusal);
+                case (_, HookSites.Ln1):
+                    return (Into(Layout.QkvBias, "attention_bias", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"), refusal);
+                case (_, HookSites.Ln2):
+                    return (Into(Layout.MlpBias, "mlp_bias", "mlp.gate_proj", "mlp.up_proj"), refusal);
+                case (_, HookSites.AttnQ or HookSites.AttnK) when Layout.QkNorm:
+                    return (null, "queries and keys are normalized after their projections, so a bias there is not an addition at this point");
+                case (_, HookSites.AttnQ): return (Bias(Block("self_attn.q_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
+                case (_, HookSites.AttnK): return (Bias(Block("self_attn.k_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
+                case (_, HookSites.AttnV): return (Bias(Block("self_attn.v_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
+                case (_, HookSites.AttnZ): return (Through("self_attn.o_proj", Layout.OutputBias, "attention_bias"), refusal);
+                case (_, HookSites.AttnOut or HookSites.ResidMid): return (Bias(Block("self_attn.o_proj.bias"), Layout.OutputBias, "attention_bias"), refusal);
+                case (_, HookSites.MlpPre): return (Bias(Block("mlp.gate_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
+                case (_, HookSites.MlpPreLinear): return (Bias(Block("mlp.up_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
+                case (_, HookSites.MlpPost): return (Through("mlp.down_proj", Layout.MlpBias, "mlp_bias"), refusal);
+                case (_, HookSites.MlpOut or HookSites.ResidPost): return (Bias(Block("mlp.down_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
+                default:
+                    return (null, "it is not a per-position activation before any rotation (rotated queries and keys depend on the position; scores and patterns mix positions)");
+            }
         }
     }
 
