@@ -114,6 +114,21 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
     }
 
     [Fact]
+    public void A_sentencepiece_tokenizer_llama_cpp_would_prefix_differently_is_refused_without_a_file()
+    {
+        using var model = HookedTransformer.Load(tiny["mistral"].Folder);
+        using var folder = new Steering.Tests.Support.TempDirectory();
+        model.Save(folder.Path);
+        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
+            File.Copy(Path.Combine(TinyLlamaFamilies.TokenizerFolder("llama2-metaspace-first"), file), Path.Combine(folder.Path, file), overwrite: true);
+        using var v03 = HookedTransformer.Load(folder.Path);
+        var path = tiny.File("mistral-v03.gguf");
+        var error = Assert.Throws<SteeringException>(() => GgufModelExport.Write(v03, path));
+        Assert.Contains("llama.cpp would tokenize differently", error.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void Architectures_llama_cpp_computes_differently_are_refused_without_a_file()
     {
         const string mistral = """

@@ -136,8 +136,10 @@ internal sealed class LlamaExport : ExportArchitecture
             .Add($"{arch}.vocab_size", (uint)d.DVocab);
         if (rotary.Scaling is { Type: RopeScaling.Linear } linear)
             writer.Add($"{arch}.rope.scaling.type", "linear").Add($"{arch}.rope.scaling.factor", (float)linear.Factor);
-        var preTokenizer = arch == "llama" ? "llama-bpe" : "qwen2";
-        GgufVocabulary.AddByteLevelBpe(writer, _model.Tokenizer, d.DVocab, _model.SpecialTokens, preTokenizer);
+        if (_model.Tokenizer.Pipeline is { Model.ByteFallback: true })
+            GgufVocabulary.AddSentencePiece(writer, _model.Tokenizer, d.DVocab, _model.SpecialTokens);
+        else
+            GgufVocabulary.AddByteLevelBpe(writer, _model.Tokenizer, d.DVocab, _model.SpecialTokens, arch == "llama" ? "llama-bpe" : "qwen2");
     }
 
     public override IEnumerable<GgufTensor> GgufTensors()
