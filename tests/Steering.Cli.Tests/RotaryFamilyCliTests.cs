@@ -2,6 +2,8 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using Steering.Tests.Support;
+using Steering.Vectors;
+using static TorchSharp.torch;
 
 namespace Steering.Cli.Tests;
 
@@ -40,6 +42,33 @@ public sealed class RotaryFamilyCliTests
         Assert.Equal(12, dimensions.GetProperty("d_head").GetInt32());
         var rotK = root.GetProperty("hook_points").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "blocks.0.attn.rot_k");
         Assert.Equal(new[] { "batch", "pos", "n_kv_heads", "d_head" }, rotK.GetProperty("dims").EnumerateArray().Select(d => d.GetString()));
+    }
+
+    [Fact]
+    public void Fold_of_a_plain_llama_writes_a_folder_with_the_bias_flag_it_needed_turned_on()
+    {
+        using var scope = NewDisposeScope();
+        using var llama = new TinyDecoderFolders.Llama();
+        using var scratch = new TempDirectory();
+        var vector = randn(48, generator: new Generator(3));
+        var vectorPath = scratch.File("vector.safetensors");
+        using (var saved = SteeringVector.FromTensor(vector)) saved.Save(vectorPath);
+        var output = scratch.File("folded");
+
+        Steer.Ok("fold", llama.Path, "--add", $"blocks.0.mlp_out={vectorPath}*2", "--out", output);
+
+        using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "config.json"))))
+        {
+            Assert.True(config.RootElement.GetProperty("mlp_bias").GetBoolean());
+            Assert.False(config.RootElement.GetProperty("attention_bias").GetBoolean());
+        }
+        using var folded = HookedTransformer.Load(output);
+        var ids = tensor(new long[] { 5, 17, 300, 42, 9 }).reshape(1, -1);
+        using var noGrad = no_grad();
+        Tensor expected;
+        using (llama.Model.Hooks.CreateScope().AddVector("blocks.0.mlp_out", vector, 2)) expected = llama.Model.Forward(ids);
+        var difference = (expected - folded.Forward(ids)).abs().max().item<float>();
+        Assert.True(difference <= 1e-5, $"folded differs from hooked by {difference}");
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using Steering.Checkpoints.Gguf;
 using Xunit.Abstractions;
 
 namespace Steering.LlamaCpp.Tests;
@@ -52,5 +53,28 @@ public sealed class LlamaFamilyExportTests(TinyLlamaFamilies tiny, ITestOutputHe
         string[] known = tokenizerName == "qwen3" ? ["nai\u0308ve cafe\u0301 re\u0301sume\u0301"] : [];
         Assert.Equal(known, mismatches);
         output.WriteLine($"{name}: {checkedCases - mismatches.Count} of {checkedCases} reference cases tokenized identically");
+    }
+
+    [Fact]
+    public void A_sentencepiece_style_tokenizer_is_exported_as_llama_cpps_llama_vocabulary()
+    {
+        using var file = GgufFile.Open(tiny.File("llama2.f32.gguf"));
+        string Text(string key) => file.Metadata[key].AsString();
+        Assert.Equal("llama", Text("tokenizer.ggml.model"));
+        var tokens = file.Metadata["tokenizer.ggml.tokens"].AsArray<string>();
+        var types = file.Metadata["tokenizer.ggml.token_type"].AsArray<int>();
+        var scores = file.Metadata["tokenizer.ggml.scores"].AsArray<float>();
+        Assert.Equal(32000, tokens.Count);
+        // Mistral's ids: <unk> 0 (unknown), <s> 1 and </s> 2 (control), <0x41> 68 (byte), ▁t 261 made by the first merge.
+        Assert.Equal(("<unk>", 2), (tokens[0], types[0]));
+        Assert.Equal(("<s>", 3), (tokens[1], types[1]));
+        Assert.Equal(("</s>", 3), (tokens[2], types[2]));
+        Assert.Equal(("<0x41>", 6), (tokens[68], types[68]));
+        Assert.Equal(("▁t", 1, 0f), (tokens[261], types[261], scores[261]));
+        Assert.Equal(0L, file.Metadata["tokenizer.ggml.unknown_token_id"].AsInteger());
+        Assert.Equal(1L, file.Metadata["tokenizer.ggml.bos_token_id"].AsInteger());
+        Assert.Equal(2L, file.Metadata["tokenizer.ggml.eos_token_id"].AsInteger());
+        Assert.Equal(true, file.Metadata["tokenizer.ggml.add_bos_token"].Value);
+        Assert.Equal(false, file.Metadata["tokenizer.ggml.add_eos_token"].Value);
     }
 }

@@ -48,10 +48,16 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
     [Theory]
     [InlineData("llama-biased")]
     [InlineData("qwen2")]
+    [InlineData("llama3")]
     public void A_folded_export_steers_llama_cpp_as_the_hooks_steer_us(string name)
     {
         var model = tiny[name];
-        List<SteeringAddition> additions = name == "qwen2"
+        List<SteeringAddition> additions = name == "llama3"
+            // A plain Llama 3 has no biases: folding turns attention_bias and mlp_bias on.
+            ? [new("blocks.0.attn_out", Vector(48, 71), 1.5), new("blocks.1.mlp_out", Vector(48, 72), -0.75),
+               new("blocks.0.resid_post", Vector(48, 73), 0.5), new("blocks.1.ln1", Vector(48, 74), 0.6),
+               new("blocks.0.ln2", Vector(48, 75), 0.6)]
+            : name == "qwen2"
             ? [new("blocks.0.attn.q", Vector(48, 41).reshape(4, 12), 0.8), new("blocks.1.attn.k", Vector(24, 42).reshape(2, 12), 0.6),
                new("blocks.1.attn.v", Vector(24, 43).reshape(2, 12), 1.2), new("blocks.1.ln1", Vector(48, 44), 0.7)]
             : [new("blocks.0.attn_out", Vector(48, 51), 1.5), new("blocks.1.resid_post", Vector(48, 52), -0.75),
@@ -62,8 +68,8 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
                new("blocks.1.ln2", Vector(48, 61), 0.6)];
         using var ours = Hooked(model, additions);
 
-        using var folded = HookedTransformer.Load(model.Folder);
-        WeightFolding.Fold(folded, additions);
+        using var loaded = HookedTransformer.Load(model.Folder);
+        using var folded = WeightFolding.Folded(loaded, additions);
         using var foldedLogits = TinyLlamaFamilies.OurLogits(folded, model.Ids);
         var inProcess = (foldedLogits - ours).abs().max().item<double>();
         var path = tiny.File(name + ".folded.f32.gguf");
@@ -93,6 +99,33 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
         using var vector = ones(model.Hooks[hook].VectorShape.Select(size => (long)size).ToArray());
         var error = Assert.Throws<SteeringException>(() => WeightFolding.Fold(model, [new SteeringAddition(hook, vector, 1.0)]));
         Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void A_qwen3_folded_into_new_attention_biases_is_not_exported_because_llama_cpp_would_ignore_them()
+    {
+        using var model = HookedTransformer.Load(tiny["qwen3"].Folder);
+        using var folded = WeightFolding.Folded(model, [new SteeringAddition("blocks.0.ln1", Vector(48, 81), 1.0)]);
+        Assert.True(folded.Layout.QkvBias);
+        var path = tiny.File("qwen3.folded.gguf");
+        var error = Assert.Throws<SteeringException>(() => GgufModelExport.Write(folded, path));
+        Assert.Contains("qwen3 has no attention biases", error.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void A_sentencepiece_tokenizer_llama_cpp_would_prefix_differently_is_refused_without_a_file()
+    {
+        using var model = HookedTransformer.Load(tiny["mistral"].Folder);
+        using var folder = new Steering.Tests.Support.TempDirectory();
+        model.Save(folder.Path);
+        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
+            File.Copy(Path.Combine(TinyLlamaFamilies.TokenizerFolder("llama2-metaspace-first"), file), Path.Combine(folder.Path, file), overwrite: true);
+        using var v03 = HookedTransformer.Load(folder.Path);
+        var path = tiny.File("mistral-v03.gguf");
+        var error = Assert.Throws<SteeringException>(() => GgufModelExport.Write(v03, path));
+        Assert.Contains("llama.cpp would tokenize differently", error.Message);
+        Assert.False(File.Exists(path));
     }
 
     [Fact]

@@ -57,6 +57,20 @@ public sealed class TinyLlamaFamilies : IDisposable
           "tie_word_embeddings": false, "bos_token_id": 151643, "eos_token_id": 151645 }
         """;
 
+    /// <summary>Llama 2-style with Mistral 7B's SentencePiece-style vocabulary (llama.cpp's "llama" vocabulary, scores and byte tokens).</summary>
+    private const string Llama2 = """
+        { "model_type": "llama", "vocab_size": 32000, "hidden_size": 48, "intermediate_size": 96, "num_hidden_layers": 2,
+          "num_attention_heads": 4, "num_key_value_heads": 4, "max_position_embeddings": 64, "rms_norm_eps": 1e-5,
+          "rope_theta": 10000.0, "bos_token_id": 1, "eos_token_id": 2, "tie_word_embeddings": false }
+        """;
+
+    /// <summary>Mistral without a sliding window (llama.cpp's "llama"), same vocabulary; grouped-query attention.</summary>
+    private const string Mistral = """
+        { "model_type": "mistral", "vocab_size": 32000, "hidden_size": 48, "intermediate_size": 96, "num_hidden_layers": 2,
+          "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 64, "rms_norm_eps": 1e-5,
+          "rope_theta": 1000000.0, "bos_token_id": 1, "eos_token_id": 2, "sliding_window": null, "tie_word_embeddings": false }
+        """;
+
     /// <summary>The models by name, with the tokenizer folder (under the runtime tests' Tokenization/Data) each uses.</summary>
     public static IReadOnlyDictionary<string, (string Config, string Tokenizer)> Specs { get; } = new Dictionary<string, (string, string)>
     {
@@ -64,6 +78,8 @@ public sealed class TinyLlamaFamilies : IDisposable
         ["llama-biased"] = (BiasedLlama, "llama3"),
         ["qwen2"] = (Qwen2, "qwen3"),
         ["qwen3"] = (Qwen3, "qwen3"),
+        ["llama2"] = (Llama2, "llama2"),
+        ["mistral"] = (Mistral, "llama2"),
     };
 
     public static IEnumerable<object[]> Names => Specs.Keys.Select(name => new object[] { name });

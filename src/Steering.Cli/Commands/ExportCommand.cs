@@ -72,9 +72,9 @@ internal sealed class ExportCommand(Terminal terminal) : Command<ExportCommand.S
         else
         {
             var type = ParseType(settings.DType);
-            using var model = terminal.Status($"Loading {settings.ModelDir}", () => HookedTransformer.Load(settings.ModelDir));
-            using (var additions = LoadedAdditions.Load(settings.Add, model.Schema, terminal))
-                WeightFolding.Fold(model, additions.Items);
+            using var loaded = terminal.Status($"Loading {settings.ModelDir}", () => HookedTransformer.Load(settings.ModelDir));
+            using var additions = LoadedAdditions.Load(settings.Add, loaded.Schema, terminal);
+            using var model = WeightFolding.Folded(loaded, additions.Items);
             terminal.Status($"Writing {settings.Out}", () => { GgufModelExport.Write(model, settings.Out, type); return 0; });
             terminal.Line($"format: GGUF {type} ({model.Layout.ModelType}, {settings.Add.Length} addition(s) folded)");
         }

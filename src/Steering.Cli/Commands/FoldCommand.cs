@@ -43,9 +43,9 @@ internal sealed class FoldCommand(Terminal terminal) : Command<FoldCommand.Setti
             throw new SteeringException($"--out {settings.Out} already exists and is not empty; give a new folder");
         OutputFile.Check(output);
 
-        using var model = settings.LoadModel(settings.ModelDir, terminal);
-        using var additions = LoadedAdditions.Load(settings.Add, model.Schema, terminal);
-        WeightFolding.Fold(model, additions.Items);
+        using var loaded = settings.LoadModel(settings.ModelDir, terminal);
+        using var additions = LoadedAdditions.Load(settings.Add, loaded.Schema, terminal);
+        using var model = WeightFolding.Folded(loaded, additions.Items);
 
         // Written beside the target and moved into place whole: a failure leaves no half-written model folder.
         var temporary = Path.Combine(Path.GetDirectoryName(output)!, $".{Path.GetFileName(output)}.{Guid.NewGuid():N}.tmp");

@@ -38,6 +38,13 @@ internal abstract class ExportArchitecture
     /// </summary>
     public abstract FoldRule? FoldRuleFor(int? layer, string site, out string refusal);
 
+    /// <summary>
+    /// The config.json flag (e.g. <c>attention_bias</c>) that, set true, gives this model the bias an addition at
+    /// <paramref name="site"/> of block <paramref name="layer"/> folds into; null when the addition folds already, cannot
+    /// fold at all, or the family's config has no such flag.
+    /// </summary>
+    public virtual string? BiasFlagFor(int? layer, string site) => null;
+
     /// <summary>llama.cpp's <c>general.architecture</c> for this model.</summary>
     public abstract string GgufArchitecture { get; }
 

@@ -20,9 +20,75 @@ internal static class GgufVocabulary
 {
     // llama.cpp's token types (llama_token_type).
     private const int Normal = 1;
+    private const int Unknown = 2;
     private const int Control = 3;
     private const int UserDefined = 4;
     private const int Unused = 5;
+    private const int Byte = 6;
+
+    /// <summary>
+    /// Adds a SentencePiece-style tokenizer (tokenizer.json BPE with byte fallback: Llama 2, Mistral) as llama.cpp's
+    /// <c>llama</c> vocabulary: tokens by id with their <c>▁</c>, token types (unknown, control for special added tokens,
+    /// user-defined for other added ones, byte for <c>&lt;0xXX&gt;</c>), and scores. llama.cpp's SentencePiece tokenizer
+    /// merges the adjacent pair whose result scores highest, so a token's score is minus the rank of the merge that makes
+    /// it (ids do not give that order: Mistral's <c>▁▁</c> has id 259 but merges late); a token no merge makes scores
+    /// below every merge, as the real tokenizer.model's whitespace pieces do.
+    /// </summary>
+    /// <exception cref="SteeringException">More tokens than the embedding has rows, or not a byte-fallback BPE tokenizer.json.</exception>
+    public static void AddSentencePiece(GgufWriter writer, TextTokenizer tokenizer, int vocabSize, SpecialTokenIds special)
+    {
+        var pipeline = tokenizer.Pipeline is { Model.ByteFallback: true } p ? p
+            : throw new SteeringException("llama.cpp's \"llama\" vocabulary is exported from a tokenizer.json BPE with byte_fallback; this tokenizer is not one");
+        CheckSpacePrefixLikeLlamaCpp(tokenizer, pipeline, special);
+        var tokens = ById(pipeline.Model.Vocabulary.Concat(pipeline.Added.Tokens.Select(t => KeyValuePair.Create(t.Content, t.Id))), vocabSize, "tokenizer.json");
+        var types = new int[vocabSize];
+        var scores = new float[vocabSize];
+        var rankOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (merge, rank) in pipeline.Model.MergesByRank.Select((merge, rank) => (merge, rank)))
+            rankOf.TryAdd(merge.Left + merge.Right, rank);
+        for (var id = 0; id < vocabSize; id++)
+        {
+            var token = tokens[id];
+            (types[id], scores[id]) = token is null ? (Unused, -1000f)
+                : id == pipeline.Model.UnknownId ? (Unknown, 0f)
+                : pipeline.Added.ById(id) is { } added ? (added.Special ? Control : UserDefined, 0f)
+                : IsByteToken(token) ? (Byte, 0f)
+                : (Normal, rankOf.TryGetValue(token, out var rank) ? -(float)rank : -1e9f);
+            tokens[id] = token ?? $"[PAD{id.ToString(CultureInfo.InvariantCulture)}]";
+        }
+        writer.Add("tokenizer.ggml.model", "llama")
+            .Add("tokenizer.ggml.pre", "default")
+            .Add("tokenizer.ggml.tokens", tokens!)
+            .Add("tokenizer.ggml.scores", scores)
+            .Add("tokenizer.ggml.token_type", types);
+        if (special.Bos is { } bos) writer.Add("tokenizer.ggml.bos_token_id", (uint)bos);
+        if (special.Eos.Count > 0) writer.Add("tokenizer.ggml.eos_token_id", (uint)special.Eos[0]);
+        if (pipeline.Model.UnknownId is { } unknown) writer.Add("tokenizer.ggml.unknown_token_id", (uint)unknown);
+        if (special.Pad is { } pad) writer.Add("tokenizer.ggml.padding_token_id", (uint)pad);
+        var withSpecial = tokenizer.Encode("a", addSpecialTokens: true);
+        var plain = tokenizer.Encode("a", addSpecialTokens: false);
+        writer.Add("tokenizer.ggml.add_bos_token", AddsBos(tokenizer, special))
+            .Add("tokenizer.ggml.add_eos_token", withSpecial.Length > plain.Length && special.Eos.Contains(withSpecial[^1]));
+    }
+
+    /// <summary>
+    /// llama.cpp's SentencePiece tokenizer puts <c>▁</c> before every text fragment, at the start and after each special
+    /// token, and keeps a leading space as a second <c>▁</c> — as the classic Prepend normalizer (Llama 2, Mistral v0.1)
+    /// does. A Metaspace pre-tokenizer with <c>prepend_scheme: first</c> (<c>legacy: false</c>, Mistral v0.3) does
+    /// neither, so llama.cpp would tokenize differently: refused, found by encoding probes.
+    /// </summary>
+    private static void CheckSpacePrefixLikeLlamaCpp(TextTokenizer tokenizer, Tokenization.HuggingFace.TokenizerPipeline pipeline, SpecialTokenIds special)
+    {
+        int[] Encode(string text) => tokenizer.Encode(text, addSpecialTokens: false);
+        var word = Encode("a");
+        var afterSpecial = special.Bos is { } bos && pipeline.TokenOf(bos) is { } bosText ? Encode(bosText + "a")[1..] : word;
+        if (!afterSpecial.SequenceEqual(word) || Encode(" a").SequenceEqual(word))
+            throw new SteeringException("llama.cpp's \"llama\" vocabulary prefixes \"▁\" to the text after every special token and keeps a leading space; this tokenizer (a Metaspace pre-tokenizer without legacy prefixing, as in Mistral v0.3) does not, so llama.cpp would tokenize differently");
+    }
+
+    /// <summary>A byte-fallback token, <c>&lt;0xXX&gt;</c>.</summary>
+    private static bool IsByteToken(string token) =>
+        token.Length == 6 && token.StartsWith("<0x", StringComparison.Ordinal) && token[5] == '>' && Uri.IsHexDigit(token[3]) && Uri.IsHexDigit(token[4]);
 
     /// <summary>
     /// Adds <paramref name="tokenizer"/> as a byte-level BPE tokenizer whose pre-tokenizer llama.cpp knows as

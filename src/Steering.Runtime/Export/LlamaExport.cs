@@ -37,19 +37,28 @@ internal sealed class LlamaExport : ExportArchitecture
 
     public override FoldRule? FoldRuleFor(int? layer, string site, out string refusal)
     {
-        var (rule, why) = Rule(layer, site);
+        var (rule, why, _) = Rule(layer, site);
         refusal = why;
         return rule;
     }
 
-    private (FoldRule? Rule, string Refusal) Rule(int? layer, string site)
+    /// <summary>
+    /// Hugging Face's Llama (<c>attention_bias</c>: q/k/v/o, <c>mlp_bias</c>: gate/up/down) and Qwen3
+    /// (<c>attention_bias</c>) have flags that add the biases; Mistral's and Qwen2's configs have none.
+    /// </summary>
+    public override string? BiasFlagFor(int? layer, string site) =>
+        Rule(layer, site) is (null, _, { } flag) && (Layout.ModelType, flag) is (LlamaConfigReader.Llama, _) or (LlamaConfigReader.Qwen3, "attention_bias")
+            ? flag : null;
+
+    private (FoldRule? Rule, string Refusal, string? MissingFlag) Rule(int? layer, string site)
     {
-        var refusal = "";
+        var (refusal, missing) = ("", (string?)null);
         string Block(string name) => $"model.layers.{layer}.{name}";
         FoldRule? Bias(string name, bool present, string flag)
         {
             if (present) return new(name, v => v);
-            refusal = $"the model has no {name.Split('.')[^2]} bias to fold into ({flag} is false; creating biases is not supported yet)";
+            refusal = $"the model has no {name.Split('.')[^2]} bias to fold into ({flag} is false; WeightFolding.Folded turns it on where the config has the flag)";
+            missing = flag;
             return null;
         }
         // y = W·x + b with x + v: the bias takes W·v (Linear keeps W as [out, in]).
@@ -62,32 +71,38 @@ internal sealed class LlamaExport : ExportArchitecture
             projections.Select(p => Through(p, present, flag)).ToList() is var rules && rules.All(r => r is not null)
                 ? FoldRule.Combined(rules!) : null;
 
-        switch (layer, site)
+        var (rule, why) = Pick();
+        return (rule, why, rule is null ? missing : null);
+
+        (FoldRule? Rule, string Refusal) Pick()
         {
-            case (null, HookSites.Embed):
-            case (0, HookSites.ResidPre):
-                return (null, "nothing with a bias comes before block 0 in a rotary model (the token embedding is a lookup)");
-            case (null, HookSites.LnFinal):
-                return (null, "RMSNorm has no bias to fold into");
-            case ({ } l, HookSites.ResidPre):
-                return (Bias($"model.layers.{l - 1}.mlp.down_proj.bias", Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.Ln1):
-                return (Into(Layout.QkvBias, "attention_bias", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"), refusal);
-            case (_, HookSites.Ln2):
-                return (Into(Layout.MlpBias, "mlp_bias", "mlp.gate_proj", "mlp.up_proj"), refusal);
-            case (_, HookSites.AttnQ or HookSites.AttnK) when Layout.QkNorm:
-                return (null, "queries and keys are normalized after their projections, so a bias there is not an addition at this point");
-            case (_, HookSites.AttnQ): return (Bias(Block("self_attn.q_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
-            case (_, HookSites.AttnK): return (Bias(Block("self_attn.k_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
-            case (_, HookSites.AttnV): return (Bias(Block("self_attn.v_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
-            case (_, HookSites.AttnZ): return (Through("self_attn.o_proj", Layout.OutputBias, "attention_bias"), refusal);
-            case (_, HookSites.AttnOut or HookSites.ResidMid): return (Bias(Block("self_attn.o_proj.bias"), Layout.OutputBias, "attention_bias"), refusal);
-            case (_, HookSites.MlpPre): return (Bias(Block("mlp.gate_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.MlpPreLinear): return (Bias(Block("mlp.up_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.MlpPost): return (Through("mlp.down_proj", Layout.MlpBias, "mlp_bias"), refusal);
-            case (_, HookSites.MlpOut or HookSites.ResidPost): return (Bias(Block("mlp.down_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
-            default:
-                return (null, "it is not a per-position activation before any rotation (rotated queries and keys depend on the position; scores and patterns mix positions)");
+            switch (layer, site)
+            {
+                case (null, HookSites.Embed):
+                case (0, HookSites.ResidPre):
+                    return (null, "nothing with a bias comes before block 0 in a rotary model (the token embedding is a lookup)");
+                case (null, HookSites.LnFinal):
+                    return (null, "RMSNorm has no bias to fold into");
+                case ({ } l, HookSites.ResidPre):
+                    return (Bias($"model.layers.{l - 1}.mlp.down_proj.bias", Layout.MlpBias, "mlp_bias"), refusal);
+                case (_, HookSites.Ln1):
+                    return (Into(Layout.QkvBias, "attention_bias", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"), refusal);
+                case (_, HookSites.Ln2):
+                    return (Into(Layout.MlpBias, "mlp_bias", "mlp.gate_proj", "mlp.up_proj"), refusal);
+                case (_, HookSites.AttnQ or HookSites.AttnK) when Layout.QkNorm:
+                    return (null, "queries and keys are normalized after their projections, so a bias there is not an addition at this point");
+                case (_, HookSites.AttnQ): return (Bias(Block("self_attn.q_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
+                case (_, HookSites.AttnK): return (Bias(Block("self_attn.k_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
+                case (_, HookSites.AttnV): return (Bias(Block("self_attn.v_proj.bias"), Layout.QkvBias, "attention_bias"), refusal);
+                case (_, HookSites.AttnZ): return (Through("self_attn.o_proj", Layout.OutputBias, "attention_bias"), refusal);
+                case (_, HookSites.AttnOut or HookSites.ResidMid): return (Bias(Block("self_attn.o_proj.bias"), Layout.OutputBias, "attention_bias"), refusal);
+                case (_, HookSites.MlpPre): return (Bias(Block("mlp.gate_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
+                case (_, HookSites.MlpPreLinear): return (Bias(Block("mlp.up_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
+                case (_, HookSites.MlpPost): return (Through("mlp.down_proj", Layout.MlpBias, "mlp_bias"), refusal);
+                case (_, HookSites.MlpOut or HookSites.ResidPost): return (Bias(Block("mlp.down_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
+                default:
+                    return (null, "it is not a per-position activation before any rotation (rotated queries and keys depend on the position; scores and patterns mix positions)");
+            }
         }
     }
 
@@ -121,8 +136,10 @@ internal sealed class LlamaExport : ExportArchitecture
             .Add($"{arch}.vocab_size", (uint)d.DVocab);
         if (rotary.Scaling is { Type: RopeScaling.Linear } linear)
             writer.Add($"{arch}.rope.scaling.type", "linear").Add($"{arch}.rope.scaling.factor", (float)linear.Factor);
-        var preTokenizer = arch == "llama" ? "llama-bpe" : "qwen2";
-        GgufVocabulary.AddByteLevelBpe(writer, _model.Tokenizer, d.DVocab, _model.SpecialTokens, preTokenizer);
+        if (_model.Tokenizer.Pipeline is { Model.ByteFallback: true })
+            GgufVocabulary.AddSentencePiece(writer, _model.Tokenizer, d.DVocab, _model.SpecialTokens);
+        else
+            GgufVocabulary.AddByteLevelBpe(writer, _model.Tokenizer, d.DVocab, _model.SpecialTokens, arch == "llama" ? "llama-bpe" : "qwen2");
     }
 
     public override IEnumerable<GgufTensor> GgufTensors()

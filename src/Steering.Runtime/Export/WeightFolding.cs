@@ -62,6 +62,35 @@ public static class WeightFolding
         }
     }
 
+    /// <summary>
+    /// A new model (the caller owns it) with every addition folded, and <paramref name="model"/> unchanged. Where an
+    /// addition needs a bias the model lacks and its config has the flag that adds it (Llama's <c>attention_bias</c> and
+    /// <c>mlp_bias</c>, Qwen3's <c>attention_bias</c>), the new model has the flag on: the added biases are zero except
+    /// for what folds into them, and config.json says so when saved.
+    /// </summary>
+    /// <exception cref="SteeringException">As <see cref="Fold"/>: an unknown point, a wrong shape, or a point that cannot fold.</exception>
+    public static HookedTransformer Folded(HookedTransformer model, IEnumerable<SteeringAddition> additions)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(additions);
+        var items = additions.ToList();
+        var architecture = ExportArchitecture.For(model);
+        var flags = items
+            .Select(addition => HookNames.TryParse(model.Hooks[addition.HookName].Name, out var parsed) ? architecture.BiasFlagFor(parsed.Layer, parsed.Site) : null)
+            .OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var folded = model.Reconfigured(config => flags.ForEach(flag => config[flag] = true));
+        try
+        {
+            Fold(folded, items);
+            return folded;
+        }
+        catch
+        {
+            folded.Dispose();
+            throw;
+        }
+    }
+
     private static FoldRule? RuleFor(ExportArchitecture architecture, string canonicalName, out string refusal)
     {
         if (!HookNames.TryParse(canonicalName, out var parsed))

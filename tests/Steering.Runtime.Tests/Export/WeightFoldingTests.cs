@@ -96,9 +96,51 @@ public sealed class WeightFoldingTests
         Assert.Contains("tied", WeightFolding.WhyNotFoldable(model, "hook_embed"));
     }
 
-    private static Tensor Logits(Gpt2Model model)
+    [Theory]
+    [InlineData("blocks.0.attn_out", "attention_bias")]
+    [InlineData("blocks.1.mlp_out", "mlp_bias")]
+    [InlineData("blocks.0.resid_post", "mlp_bias")]
+    [InlineData("blocks.1.ln1", "attention_bias")]
+    [InlineData("blocks.0.ln2", "mlp_bias")]
+    public void A_plain_llama_folds_into_biases_its_config_turns_on(string hook, string flag)
+    {
+        using var scope = NewDisposeScope();
+        using var model = HookedTransformer.CreateRandom(TinyDecoderFolders.LlamaConfig, seed: 6);
+        Assert.False(model.Layout.OutputBias || model.Layout.MlpBias);
+        var vector = randn(model.Hooks[hook].VectorShape.Select(s => (long)s).ToArray(), generator: new Generator(10));
+        var before = Logits(model);
+        Tensor expected;
+        using (model.Hooks.CreateScope().AddVector(hook, vector, 1.5)) expected = Logits(model);
+        Assert.Contains($"{flag} is false", WeightFolding.WhyNotFoldable(model, hook));
+
+        using var folded = WeightFolding.Folded(model, [new SteeringAddition(hook, vector, 1.5)]);
+
+        TensorAssert.Close(expected, Logits(folded), 1e-5);
+        TensorAssert.Equal(before, Logits(model));
+        Assert.True((expected - before).abs().max().item<float>() > 1e-2, "the addition should change the logits");
+        Assert.True(flag == "mlp_bias" ? folded.Layout.MlpBias : folded.Layout.QkvBias && folded.Layout.OutputBias);
+
+        // Saved, it is an ordinary Llama whose config says so, and it loads to the same logits.
+        using var folder = new TempDirectory();
+        folded.Save(folder.Path);
+        using var config = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(System.IO.Path.Combine(folder.Path, "config.json")));
+        Assert.True(config.RootElement.GetProperty(flag).GetBoolean());
+        using var reloaded = HookedTransformer.Load(folder.Path);
+        TensorAssert.Equal(Logits(folded), Logits(reloaded));
+    }
+
+    [Fact]
+    public void Mistral_has_no_bias_flag_so_its_missing_biases_are_refused()
+    {
+        using var scope = NewDisposeScope();
+        using var model = HookedTransformer.CreateRandom(TinyDecoderFolders.MistralConfig, seed: 6);
+        var error = Assert.Throws<SteeringException>(() => WeightFolding.Folded(model, [new SteeringAddition("blocks.0.mlp_out", ones(48))]));
+        Assert.Contains("mlp_bias is false", error.Message);
+    }
+
+    private static Tensor Logits(HookedTransformer model)
     {
         using var noGrad = no_grad();
-        return model.Forward(tensor(Ids).reshape(1, -1));
+        return model.Forward(tensor(Ids).remainder(model.Dimensions.DVocab).reshape(1, -1));
     }
 }

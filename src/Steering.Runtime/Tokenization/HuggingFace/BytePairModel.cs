@@ -59,6 +59,9 @@ internal sealed class BytePairModel
     /// <summary>Whether unknown characters become <c>&lt;0xXX&gt;</c> byte tokens.</summary>
     public bool ByteFallback => _byteFallback;
 
+    /// <summary>The id of <c>unk_token</c>, or null when the model has none.</summary>
+    public int? UnknownId => _unknownId;
+
     /// <summary>Reads a <c>"type": "BPE"</c> model.</summary>
     /// <exception cref="Steering.Checkpoints.CheckpointException">Dropout, a malformed vocabulary, or a merge naming a token the vocabulary lacks.</exception>
     public static BytePairModel Read(JsonNode node)
