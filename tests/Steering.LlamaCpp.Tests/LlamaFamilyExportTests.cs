@@ -119,7 +119,8 @@ public sealed class LlamaFamilyExportTests(TinyLlamaFamilies tiny, ITestOutputHe
         return mismatches;
     }
 
-    private static List<(string Text, int[] Ids)> Cases(string tokenizerName)
+    /// <summary>The reference texts and Hugging Face ids of a tokenizer folder's expected.json.</summary>
+    public static List<(string Text, int[] Ids)> Cases(string tokenizerName)
     {
         using var expected = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(TinyLlamaFamilies.TokenizerFolder(tokenizerName), "expected.json")));
         return expected.RootElement.GetProperty("cases").EnumerateArray()

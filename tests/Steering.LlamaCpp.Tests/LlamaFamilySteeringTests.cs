@@ -49,7 +49,7 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
     [InlineData("llama-biased")]
     [InlineData("qwen2")]
     [InlineData("llama3")]
-    public void A_folded_export_steers_llama_cpp_as_the_hooks_steer_us(string name)
+    public void A_folded_folder_loads_back_and_its_export_steers_llama_cpp_as_the_hooks_steer_us(string name)
     {
         var model = tiny[name];
         List<SteeringAddition> additions = name == "llama3"
@@ -69,15 +69,18 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
         using var ours = Hooked(model, additions);
 
         using var loaded = HookedTransformer.Load(model.Folder);
-        using var folded = WeightFolding.Folded(loaded, additions);
-        using var foldedLogits = TinyLlamaFamilies.OurLogits(folded, model.Ids);
+        using (var folded = WeightFolding.Folded(loaded, additions))
+            folded.Save(tiny.File(name + ".folded"));
+        // The folded Hugging Face folder (config.json with the biases turned on) is what is loaded and exported.
+        using var reloaded = HookedTransformer.Load(tiny.File(name + ".folded"));
+        using var foldedLogits = TinyLlamaFamilies.OurLogits(reloaded, model.Ids);
         var inProcess = (foldedLogits - ours).abs().max().item<double>();
         var path = tiny.File(name + ".folded.f32.gguf");
-        GgufModelExport.Write(folded, path, GgmlType.F32);
+        GgufModelExport.Write(reloaded, path, GgmlType.F32);
         using var engine = new LlamaCppEngine(path);
         var difference = TinyGpt2Model.MaxDifference(engine.Logits(model.Ids), ours);
         var effect = TinyGpt2Model.MaxDifference(model.Engine.Logits(model.Ids), ours);
-        output.WriteLine($"{name}: folded, ours max |folded - hooked| = {inProcess:E2}; llama.cpp max |folded - ours hooked| = {difference:E2}; steering moves logits by up to {effect:F2}");
+        output.WriteLine($"{name}: folded, saved, reloaded: ours max |folded - hooked| = {inProcess:E2}; llama.cpp max |folded - ours hooked| = {difference:E2}; steering moves logits by up to {effect:F2}");
         Assert.True(effect > 0.1, $"the steering moves logits by only {effect}");
         Assert.True(inProcess <= 1e-5, $"our folded model differs by {inProcess:E2}");
         Assert.True(difference <= TinyLlamaFamilies.Tolerance(name), $"max difference {difference:E2}");
