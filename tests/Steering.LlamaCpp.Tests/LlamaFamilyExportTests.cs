@@ -149,5 +149,7 @@ public sealed class LlamaFamilyExportTests(TinyLlamaFamilies tiny, ITestOutputHe
         Assert.Equal(2L, file.Metadata["tokenizer.ggml.eos_token_id"].AsInteger());
         Assert.Equal(true, file.Metadata["tokenizer.ggml.add_bos_token"].Value);
         Assert.Equal(false, file.Metadata["tokenizer.ggml.add_eos_token"].Value);
+        // "a" → "▁a": llama.cpp prefixes "▁" as the Prepend normalizer does.
+        Assert.Equal(true, file.Metadata["tokenizer.ggml.add_space_prefix"].Value);
     }
 }
