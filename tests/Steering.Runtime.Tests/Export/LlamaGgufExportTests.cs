@@ -109,5 +109,6 @@ public sealed class LlamaGgufExportTests : IDisposable
         Assert.Equal("llama", file.Metadata["tokenizer.ggml.model"].AsString());
         Assert.Equal(false, file.Metadata["tokenizer.ggml.add_space_prefix"].Value);
         Assert.Equal(2L, file.Metadata["tokenizer.ggml.bos_token_id"].AsInteger());
+        Assert.Equal(model.Tokenizer.ChatTemplates["default"], file.Metadata["tokenizer.chat_template"].AsString());
     }
 }
