@@ -24,14 +24,20 @@ public sealed class LlamaGgufExportTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    /// <summary>A random model of <paramref name="config"/> saved with a real tokenizer's files, loaded back.</summary>
+    private HookedTransformer RandomModel(string config, string tokenizer)
+    {
+        var folder = _temp.File(tokenizer + "-model");
+        using (var random = HookedTransformer.CreateRandom(config, seed: 4)) random.Save(folder);
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
+            File.Copy(Path.Combine(TokenizerData.Folder(tokenizer), name), Path.Combine(folder, name));
+        return HookedTransformer.Load(folder);
+    }
+
     [Fact]
     public void Llama_exports_with_interleaved_rotary_rows_rope_factors_and_its_tokenizer()
     {
-        var folder = _temp.File("llama");
-        using (var random = HookedTransformer.CreateRandom(Config, seed: 4)) random.Save(folder);
-        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
-            File.Copy(Path.Combine(TokenizerData.Folder("llama3"), name), Path.Combine(folder, name));
-        using var model = HookedTransformer.Load(folder);
+        using var model = RandomModel(Config, "llama3");
         var path = _temp.File("llama.gguf");
         GgufModelExport.Write(model, path);
         using var file = GgufFile.Open(path);
@@ -74,11 +80,7 @@ public sealed class LlamaGgufExportTests : IDisposable
     [Fact]
     public void Gemma2_exports_norms_as_one_plus_weight_its_post_norms_soft_caps_window_and_a_vocabulary_without_space_prefix()
     {
-        var folder = _temp.File("gemma2");
-        using (var random = HookedTransformer.CreateRandom(Gemma2Config, seed: 4)) random.Save(folder);
-        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
-            File.Copy(Path.Combine(TokenizerData.Folder("gemma3"), name), Path.Combine(folder, name));
-        using var model = HookedTransformer.Load(folder);
+        using var model = RandomModel(Gemma2Config, "gemma3");
         var weights = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
         using (no_grad())
         {
