@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -179,6 +180,7 @@ public sealed class LlamaFamilySteeringTests(TinyLlamaFamilies tiny, ITestOutput
             (mistral, "sliding window of 3"),
             (gemma, "scales queries by 1/sqrt(head_dim)"),
             (gemma3, "uses rotary base 10000 in layer 0"),
+            (gemma3.Replace("20000.0", "10000.0, \"final_logit_softcapping\": 30.0", StringComparison.Ordinal), "does not soft-cap logits"),
         })
         {
             using var model = HookedTransformer.CreateRandom(config, seed: 1);

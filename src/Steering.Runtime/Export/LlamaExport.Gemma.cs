@@ -56,7 +56,7 @@ internal sealed partial class LlamaExport
         if (!gemma2 && Layout.AttentionSoftcap is not null)
             throw Refused("does not soft-cap attention scores", $"has attn_logit_softcapping {Layout.AttentionSoftcap}");
         if (!gemma2 && Layout.FinalLogitSoftcap is not null)
-            throw Refused("does not soft-cap logits", $"has final_logit_softcapping {Layout.FinalLogitSoftcap}");
+            throw Refused("does not soft-cap logits (later llama.cpp versions do, but only without a sliding window)", $"has final_logit_softcapping {Layout.FinalLogitSoftcap}");
 
         var window = SlidingWindow(arch);
         if (gemma2 && window is null)
