@@ -186,23 +186,6 @@ public partial class HookedTransformer : IDisposable
     /// <summary>Installs one hook in a new scope; dispose the scope to remove it.</summary>
     public HookScope Hook([HookName] string hookName, HookFunction hook) => Hooks.CreateScope().Add(hookName, hook);
 
-    /// <summary>Runs <paramref name="text"/> once, recording the activations at <paramref name="hookNames"/>.</summary>
-    /// <returns>The logits and the cache (the caller disposes both).</returns>
-    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, [HookName] params string[] hookNames)
-    {
-        using var scope = Hooks.CreateScope();
-        var cache = scope.Cache(hookNames);
-        try
-        {
-            return (Forward(text), cache);
-        }
-        catch
-        {
-            cache.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>Token ids as a [1, pos] tensor on the model's device.</summary>
     public Tensor TokenTensor(IReadOnlyList<int> ids) =>
         tensor(ids.Select(id => (long)id).ToArray(), new long[] { 1, ids.Count }, ScalarType.Int64, Device);
