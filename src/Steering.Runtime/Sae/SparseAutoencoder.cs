@@ -141,8 +141,7 @@ public sealed class SparseAutoencoder : IDisposable
     {
         var point = PointIn(model);
         using var scope = NewDisposeScope();
-        return SteeringVectors.Create(model, new[] { new KeyValuePair<string, Tensor>(point.Name, Direction(feature) * scale) }, "sae",
-            new Dictionary<string, string> { ["steering.sae.feature"] = feature.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return SteeringVectors.Create(model, new[] { new KeyValuePair<string, Tensor>(point.Name, Direction(feature) * scale) }, Method, FeatureMetadata(feature));
     }
 
     /// <summary>
@@ -152,8 +151,7 @@ public sealed class SparseAutoencoder : IDisposable
     public SteeringVectors FeatureVector(int feature, double scale = 1.0)
     {
         using var scope = NewDisposeScope();
-        return SteeringVectors.Create(new[] { new KeyValuePair<string, Tensor>(HookName, Direction(feature) * scale) }, null, "sae",
-            new Dictionary<string, string> { ["steering.sae.feature"] = feature.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        return SteeringVectors.Create(new[] { new KeyValuePair<string, Tensor>(HookName, Direction(feature) * scale) }, null, Method, FeatureMetadata(feature));
     }
 
     /// <summary>The feature activations [pos, d_sae] of <paramref name="text"/> at the SAE's hook point (float32, CPU, owned by the caller).</summary>
@@ -209,6 +207,11 @@ public sealed class SparseAutoencoder : IDisposable
         DecoderBias.Dispose();
         Threshold?.Dispose();
     }
+
+    private const string Method = "sae";
+
+    private static Dictionary<string, string> FeatureMetadata(int feature) =>
+        new() { ["steering.sae.feature"] = feature.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 
     private static Tensor TopK(Tensor pre, int k)
     {

@@ -115,17 +115,7 @@ public sealed class SteeringVectors : IReadOnlyDictionary<string, Tensor>, IDisp
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(vectors);
-        var set = Own(vectors.Select(v => (model.Hooks[v.Key].Name, v.Value)), SchemaIdentity.Of(model), method, metadata, source: null);
-        try
-        {
-            set.Check(model);
-            return set;
-        }
-        catch
-        {
-            set.Dispose();
-            throw;
-        }
+        return CheckedFor(model, Own(vectors.Select(v => (model.Hooks[v.Key].Name, v.Value)), SchemaIdentity.Of(model), method, metadata, source: null));
     }
 
     /// <summary>
@@ -139,7 +129,13 @@ public sealed class SteeringVectors : IReadOnlyDictionary<string, Tensor>, IDisp
     /// <exception cref="SteeringException">The file is unreadable, or made for another model, or a vector does not fit its point.</exception>
     public static SteeringVectors Load(string path, HookedTransformer model)
     {
-        var set = Load(path);
+        ArgumentNullException.ThrowIfNull(model);
+        return CheckedFor(model, Load(path));
+    }
+
+    /// <summary><paramref name="set"/> once checked against <paramref name="model"/>; disposed when it does not fit.</summary>
+    private static SteeringVectors CheckedFor(HookedTransformer model, SteeringVectors set)
+    {
         try
         {
             set.Check(model);
