@@ -105,7 +105,9 @@ internal sealed record VectorEditSpec(VectorEditKind Kind, string Hook, string P
         using var vectors = SteeringVectors.Load(Path);
         vectors.CheckModel(SchemaIdentity.Of(schema));
         if (all)
-            return vectors.Sites.Select(site => (Canonical(schema, site), vectors[site].clone())).ToList();
+            return vectors.Sites.Contains(SteeringVectors.UnplacedSite)
+                ? throw new SteeringException($"{AllHooks}={Path}: the file records no hook point for its vector; name one (HOOK={Path})")
+                : vectors.Sites.Select(site => (Canonical(schema, site), vectors[site].clone())).ToList();
         var name = Canonical(schema, Hook);
         if (vectors.Count > 1)
             return vectors.TryGetValue(name, out var atHook) ? [(name, atHook.clone())]

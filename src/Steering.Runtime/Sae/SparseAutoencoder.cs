@@ -160,7 +160,7 @@ public sealed class SparseAutoencoder : IDisposable
     {
         var point = PointIn(model);
         using var scope = NewDisposeScope();
-        var (logits, cache) = model.RunWithCache(text, point.Name);
+        var (_, cache) = model.RunWithCache(text, point.Name);
         using (cache)
             return Encode(cache[point.Name][0]).cpu().MoveToOuterDisposeScope();
     }
