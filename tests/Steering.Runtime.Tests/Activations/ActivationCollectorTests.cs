@@ -20,7 +20,11 @@ public sealed class ActivationCollectorTests : IClassFixture<TinyGpt2Folder>
 
     private readonly TinyGpt2Folder _tiny;
 
-    public ActivationCollectorTests(TinyGpt2Folder tiny) => _tiny = tiny;
+    public ActivationCollectorTests(TinyGpt2Folder tiny)
+    {
+        _tiny = tiny;
+        _ = tiny.Model; // loaded here, outside any test's dispose scope, which would free its weights
+    }
 
     private HookedTransformer Model => _tiny.Model;
 

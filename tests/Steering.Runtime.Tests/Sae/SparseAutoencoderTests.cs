@@ -16,7 +16,11 @@ public sealed class SparseAutoencoderTests : IClassFixture<TinyGpt2Folder>
     private const int DSae = 6;
     private readonly TinyGpt2Folder _tiny;
 
-    public SparseAutoencoderTests(TinyGpt2Folder tiny) => _tiny = tiny;
+    public SparseAutoencoderTests(TinyGpt2Folder tiny)
+    {
+        _tiny = tiny;
+        _ = tiny.Model; // loaded here, outside any test's dispose scope, which would free its weights
+    }
 
     /// <summary>A SAELens folder with seeded random weights; returns them as plain arrays for the hand computation.</summary>
     private static (float[,] Enc, float[,] Dec, float[] BEnc, float[] BDec, float[] Threshold) Write(string folder, string architecture,

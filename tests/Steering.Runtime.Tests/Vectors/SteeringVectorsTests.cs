@@ -14,7 +14,11 @@ public sealed class SteeringVectorsTests : IClassFixture<TinyGpt2Folder>
 {
     private readonly TinyGpt2Folder _tiny;
 
-    public SteeringVectorsTests(TinyGpt2Folder tiny) => _tiny = tiny;
+    public SteeringVectorsTests(TinyGpt2Folder tiny)
+    {
+        _tiny = tiny;
+        _ = tiny.Model; // loaded here, outside any test's dispose scope, which would free its weights
+    }
 
     private HookedTransformer Model => _tiny.Model;
 
