@@ -202,7 +202,7 @@ public sealed class SteeringVectors : IReadOnlyDictionary<string, Tensor>, IDisp
 
     /// <summary>A new set with copies of the vectors at <paramref name="hooks"/> (the same model and method): one site of a file is a one-site vector.</summary>
     /// <exception cref="SteeringException">A hook point has no vector here.</exception>
-    public SteeringVectors Select([HookName] params string[] hooks)
+    public SteeringVectors Subset([HookName] params string[] hooks)
     {
         ArgumentNullException.ThrowIfNull(hooks);
         return Own(hooks.Select(h => (HookNames.Canonicalize(h), this[h])), ModelIdentity, Method, Metadata, Source);

@@ -66,7 +66,7 @@ public sealed class SteeringVectorsTests : IClassFixture<TinyGpt2Folder>
         using var folder = new TempDirectory();
         using var scope = NewDisposeScope();
         using var both = SteeringVectors.Create(Model, new[] { Site("blocks.0.resid_post", ones(32)), Site("blocks.1.resid_post", ones(32) * 2) });
-        using var one = both.Select("blocks.1.resid_post");
+        using var one = both.Subset("blocks.1.resid_post");
         one.Save(folder.File("one.safetensors"));
         using var view = SteeringVector.Load(folder.File("one.safetensors"));
         Assert.Equal("blocks.1.resid_post", view.HookName);
