@@ -233,31 +233,6 @@ public partial class HookedTransformer : IDisposable
         return RunWithHooks(TokenTensor(Tokenizer.Encode(text)), hooks).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Runs <paramref name="text"/> once, recording the activations at <paramref name="targets"/>.</summary>
-    /// <returns>The logits and the cache (the caller disposes both).</returns>
-    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, [HookName] params HookTarget[] targets)
-    {
-        using var scope = Hooks.CreateScope();
-        var cache = scope.Cache(targets);
-        try
-        {
-            return (Forward(text), cache);
-        }
-        catch
-        {
-            cache.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Runs <paramref name="text"/> once, recording the activations at the points named <paramref name="names"/>.</summary>
-    /// <returns>The logits and the cache (the caller disposes both).</returns>
-    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, IEnumerable<string> names)
-    {
-        ArgumentNullException.ThrowIfNull(names);
-        return RunWithCache(text, names.Select(name => (HookTarget)name).ToArray());
-    }
-
     /// <summary>Token ids as a [1, pos] tensor on the model's device.</summary>
     public Tensor TokenTensor(IReadOnlyList<int> ids) =>
         tensor(ids.Select(id => (long)id).ToArray(), new long[] { 1, ids.Count }, ScalarType.Int64, Device);
