@@ -1,0 +1,49 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using static TorchSharp.torch;
+
+namespace Steering.Evaluation;
+
+/// <summary>
+/// Steerings to measure, calibrate and sweep: each a function that installs the steering at a coefficient and returns
+/// what removes it (a <see cref="Hooks.HookScope"/>). Any scope-building code is one: <c>c =&gt;
+/// model.Hooks.CreateScope().AddVector(hook, v, c)</c>.
+/// </summary>
+public static class CoefficientSteering
+{
+    /// <summary>coefficient × <paramref name="vector"/> added at <paramref name="hookName"/> (the caller keeps the vector alive).</summary>
+    /// <exception cref="SteeringException">The hook point is unknown or the vector does not fit it (checked now, not at the first run).</exception>
+    public static Func<double, IDisposable> AddVector(HookedTransformer model, [HookName] string hookName, Tensor vector) =>
+        AddVectors(model, [(hookName, vector, 1.0)]);
+
+    /// <summary>
+    /// coefficient × weight × vector added at each of several points at once: one coefficient scales them all. At
+    /// coefficient 0 nothing is installed.
+    /// </summary>
+    /// <exception cref="SteeringException">A hook point is unknown, a vector does not fit, or a weight is not finite.</exception>
+    public static Func<double, IDisposable> AddVectors(HookedTransformer model, IReadOnlyList<(string Hook, Tensor Vector, double Weight)> additions)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(additions);
+        var checkedAdditions = additions.ToList();
+        using (Install(model, checkedAdditions, 1.0)) { } // every hook, vector and weight checked before the first measurement
+        return coefficient => Install(model, checkedAdditions, coefficient);
+    }
+
+    private static Hooks.HookScope Install(HookedTransformer model, IReadOnlyList<(string Hook, Tensor Vector, double Weight)> additions, double coefficient)
+    {
+        var scope = model.Hooks.CreateScope();
+        try
+        {
+            if (coefficient == 0) return scope;
+            foreach (var (hook, vector, weight) in additions) scope.AddVector(hook, vector, coefficient * weight);
+            return scope;
+        }
+        catch
+        {
+            scope.Dispose();
+            throw;
+        }
+    }
+}
