@@ -19,7 +19,7 @@ public sealed class SweepPlotTests
         using var folder = new TempDirectory();
         var path = folder.File(name);
         SweepPlot.Write(path, "Steering tiny-sentiment with Love − Hate at every layer's resid_pre", "coefficient",
-            [Panel("sentiment score of completions", 4), Panel("mean KL to unsteered (nats)", 4)]);
+            [Panel("sentiment score of completions", 4), Panel("mean KL to unsteered (nats)", 4), Panel("perplexity", 4), Panel("log-prob shift", 4)]);
         var bytes = File.ReadAllBytes(path);
         if (name.EndsWith(".png", StringComparison.Ordinal)) Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
         else Assert.Contains("blocks.3.resid_pre", File.ReadAllText(path));

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Vectors;
 using static TorchSharp.torch;
 
 namespace Steering.Evaluation;
@@ -15,14 +16,14 @@ public static class CoefficientSteering
     /// <summary>coefficient × <paramref name="vector"/> added at <paramref name="hookName"/> (the caller keeps the vector alive).</summary>
     /// <exception cref="SteeringException">The hook point is unknown or the vector does not fit it (checked now, not at the first run).</exception>
     public static Func<double, IDisposable> AddVector(HookedTransformer model, [HookName] string hookName, Tensor vector) =>
-        AddVectors(model, [(hookName, vector, 1.0)]);
+        AddVectors(model, [new SteeringAddition(hookName, vector)]);
 
     /// <summary>
-    /// coefficient × weight × vector added at each of several points at once: one coefficient scales them all. At
-    /// coefficient 0 nothing is installed.
+    /// coefficient × each addition (its own coefficient × its vector, at its point), all at once: one coefficient
+    /// scales them together. At coefficient 0 nothing is installed. The caller keeps the vectors alive.
     /// </summary>
-    /// <exception cref="SteeringException">A hook point is unknown, a vector does not fit, or a weight is not finite.</exception>
-    public static Func<double, IDisposable> AddVectors(HookedTransformer model, IReadOnlyList<(string Hook, Tensor Vector, double Weight)> additions)
+    /// <exception cref="SteeringException">A hook point is unknown, a vector does not fit, or an addition's coefficient is not finite.</exception>
+    public static Func<double, IDisposable> AddVectors(HookedTransformer model, IReadOnlyList<SteeringAddition> additions)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(additions);
@@ -31,13 +32,13 @@ public static class CoefficientSteering
         return coefficient => Install(model, checkedAdditions, coefficient);
     }
 
-    private static Hooks.HookScope Install(HookedTransformer model, IReadOnlyList<(string Hook, Tensor Vector, double Weight)> additions, double coefficient)
+    private static Hooks.HookScope Install(HookedTransformer model, IReadOnlyList<SteeringAddition> additions, double coefficient)
     {
         var scope = model.Hooks.CreateScope();
         try
         {
             if (coefficient == 0) return scope;
-            foreach (var (hook, vector, weight) in additions) scope.AddVector(hook, vector, coefficient * weight);
+            foreach (var addition in additions) scope.AddVector(addition.HookName, addition.Vector, coefficient * addition.Coefficient);
             return scope;
         }
         catch
