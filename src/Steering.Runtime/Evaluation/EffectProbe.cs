@@ -45,12 +45,8 @@ public sealed class EffectProbe
     /// <summary>Prepares the probe for prompts given as text.</summary>
     /// <exception cref="SteeringException">No prompts, a prompt that tokenizes to nothing, or bad options.</exception>
     public static EffectProbe FromText(HookedTransformer model, IReadOnlyList<string> prompts, Func<string, double> scorer,
-        GenerationOptions? generation = null, int samples = 1)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(prompts);
-        return new EffectProbe(model, prompts.Select(p => (IReadOnlyList<int>)model.Tokenizer.Encode(p)).ToList(), scorer, generation, samples);
-    }
+        GenerationOptions? generation = null, int samples = 1) =>
+        new(model, EvaluationBatches.Encode(model, prompts), scorer, generation, samples);
 
     /// <summary>
     /// The completions (new text only) with <paramref name="steering"/> installed at <paramref name="coefficient"/>:

@@ -13,6 +13,14 @@ namespace Steering.Evaluation;
 /// </summary>
 internal static class EvaluationBatches
 {
+    /// <summary>Texts tokenized with the model's tokenizer, with the special tokens it adds to a prompt.</summary>
+    public static List<IReadOnlyList<int>> Encode(HookedTransformer model, IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(texts);
+        return texts.Select(text => (IReadOnlyList<int>)model.Tokenizer.Encode(text)).ToList();
+    }
+
     /// <summary>The sequences in consecutive batches of at most <paramref name="batchSize"/>, with each batch's first index.</summary>
     public static IEnumerable<(int First, IReadOnlyList<IReadOnlyList<int>> Rows)> Split(IReadOnlyList<IReadOnlyList<int>> sequences, int batchSize)
     {

@@ -38,12 +38,8 @@ public sealed class KlProbe : IDisposable
     /// <summary>Prepares the probe for prompts given as text (tokenized with the model's tokenizer).</summary>
     /// <exception cref="SteeringException">No prompts, a prompt that tokenizes to nothing, or bad options.</exception>
     public static KlProbe FromText(HookedTransformer model, IReadOnlyList<string> prompts, KlPositions positions = KlPositions.All,
-        EvaluationOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(prompts);
-        return new KlProbe(model, prompts.Select(p => (IReadOnlyList<int>)model.Tokenizer.Encode(p)).ToList(), positions, options);
-    }
+        EvaluationOptions? options = null) =>
+        new(model, EvaluationBatches.Encode(model, prompts), positions, options);
 
     /// <summary>Where the distributions are compared.</summary>
     public KlPositions Positions { get; }

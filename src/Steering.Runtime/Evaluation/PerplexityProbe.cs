@@ -34,12 +34,8 @@ public sealed class PerplexityProbe
 
     /// <summary>Prepares the probe for texts (tokenized with the model's tokenizer).</summary>
     /// <exception cref="SteeringException">No texts, text that tokenizes to nothing, or bad options.</exception>
-    public static PerplexityProbe FromText(HookedTransformer model, IReadOnlyList<string> texts, EvaluationOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(texts);
-        return new PerplexityProbe(model, texts.Select(t => (IReadOnlyList<int>)model.Tokenizer.Encode(t)).ToList(), options);
-    }
+    public static PerplexityProbe FromText(HookedTransformer model, IReadOnlyList<string> texts, EvaluationOptions? options = null) =>
+        new(model, EvaluationBatches.Encode(model, texts), options);
 
     /// <summary>The unsteered model's perplexity on the texts.</summary>
     public double Unsteered { get; }
