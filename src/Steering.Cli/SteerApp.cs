@@ -96,6 +96,12 @@ internal static class SteerApp
                 .WithDescription("Export to llama.cpp: a GGUF model (additions folded in) or a control vector (--format control-vector).")
                 .WithExample("export", "models/gpt2", "--format", "gguf", "--dtype", "q8_0", "--out", "gpt2.q8_0.gguf")
                 .WithExample("export", "models/gpt2", "--format", "control-vector", "--add", "blocks.6.resid_post=love.safetensors*4", "--out", "love.gguf");
+            config.AddCommand<CalibrateCommand>("calibrate")
+                .WithDescription("Find the coefficient at which a steering reaches a KL (or log-probability shift) target on a prompt set.")
+                .WithExample("calibrate", "models/gpt2", "--add", "blocks.6.resid_pre=love.safetensors", "--prompts", "prompts.txt", "--kl", "1", "--percentile", "95");
+            config.AddCommand<SweepCommand>("sweep")
+                .WithDescription("Measure a vector at several hook points and coefficients: KL, effect score, perplexity; a table, CSV and a plot.")
+                .WithExample("sweep", "models/gpt2", "--vector", "love.safetensors", "--hooks", "\"blocks.{4..8}.resid_pre\"", "--coefficients", "-8,-4,0,4,8", "--prompts", "prompts.txt", "--score", "sentiment", "--plot", "sweep.png");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Steer \"I think dogs are\" with a Love - Hate vector and show the completions side by side.")
                 .WithExample("demo");

@@ -41,7 +41,10 @@ public sealed class VectorAndDemoTests(TinyModelFixture tiny)
         Assert.StartsWith("tiny-sentiment (gpt2, 4 layers", run.Field("model"));
         Assert.StartsWith("Love - Hate at blocks.2.resid_pre", run.Field("vector"));
         Assert.Equal(3, run.OutLines.Count(l => l.Contains(": I think dogs are")));
-        Assert.Equal(5, run.OutLines.Count(l => Regex.IsMatch(l, @"^\s+[-+]?[0-9.]+\s+([-+]?[0-9.]+\s*){4}$")));
+        // Two tables of a row per coefficient: sentiment, then mean KL (0 unsteered).
+        Assert.Equal(10, run.OutLines.Count(l => Regex.IsMatch(l, @"^\s+[-+]?[0-9.]+\s+([-+]?[0-9.]+\s*){4}$")));
+        Assert.Contains(run.OutLines, l => l.StartsWith("mean KL divergence", System.StringComparison.Ordinal));
+        Assert.Contains(run.OutLines, l => Regex.IsMatch(l, @"^\s+0\s+(0\.000\s*){4}$"));
         Assert.StartsWith("<?xml", File.ReadAllText(plot));
         Assert.Contains("blocks.3.resid_pre", File.ReadAllText(plot));
     }

@@ -9,6 +9,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using Steering.Cli.Demo;
 using Steering.Editing;
+using Steering.Evaluation;
 using Steering.Generation;
 using Steering.Schema;
 using Steering.Vectors;
@@ -47,7 +48,7 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
         public string? Hook { get; set; }
 
         [CommandOption("--plot <FILE>")]
-        [Description("Where to write the sweep's plot (SVG): sentiment score against coefficient, a line per layer.")]
+        [Description("Where to write the sweep's plot (.svg or .png): sentiment score and KL against coefficient, a line per layer.")]
         [DefaultValue("steering-sweep.svg")]
         public string Plot { get; set; } = "steering-sweep.svg";
 
@@ -60,12 +61,14 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
         {
             if (!double.IsFinite(Coefficient)) return ValidationResult.Error($"--coefficient {Coefficient} is not a finite number");
             if (MaxNewTokens < 0) return ValidationResult.Error($"--max-new-tokens is {MaxNewTokens}; it cannot be negative");
+            SweepPlot.FormatOf(Plot);
             return base.Validate();
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        OutputFile.Check(settings.Plot, "--plot");
         var folder = settings.ModelDir ?? DemoModelFolder;
         if (settings.ModelDir is null && !Directory.Exists(folder))
             throw new SteeringException($"the demo model is missing: steer expects it in {folder}; reinstall steer or give MODEL_DIR");
@@ -113,31 +116,48 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
 
     /// <summary>
     /// The sentiment score of seeded sampled completions for unseen subjects, per coefficient and per layer
-    /// (Love − Hate made at each block's resid_pre), printed and plotted.
+    /// (Love − Hate made at each block's resid_pre), and what each steering costs — the mean KL of the next-token
+    /// distributions on those prompts to the unsteered model's — printed and plotted.
     /// </summary>
     private void Sweep(HookedTransformer model, Settings settings)
     {
         var c = settings.Coefficient;
         var coefficients = new[] { -c, -c / 2, 0, c / 2, c };
-        var curves = new Dictionary<string, IReadOnlyList<(double Coefficient, double Score)>>();
+        var sentiment = new List<(string Point, IReadOnlyList<(double Coefficient, double Value)> Values)>();
+        var kl = new List<(string Point, IReadOnlyList<(double Coefficient, double Value)> Values)>();
         terminal.Status("Sweeping coefficients and layers", () =>
         {
+            using var probe = KlProbe.FromText(model, SteeringSweep.HeldOutPrompts);
             for (var layer = 0; layer < model.Dimensions.NLayers; layer++)
             {
                 var hook = HookNames.Block(layer, "resid_pre");
                 using var vector = SteeringVector.FromContrast(model, hook, "Love", "Hate");
-                curves[hook] = coefficients.Select(k => (k, SteeringSweep.Score(model, hook, vector.Values, k))).ToList();
+                var steering = CoefficientSteering.AddVector(model, hook, vector.Values);
+                sentiment.Add((hook, coefficients.Select(k => (k, SteeringSweep.Score(model, hook, vector.Values, k))).ToList()));
+                kl.Add((hook, coefficients.Select(k => (k, probe.Measure(steering, k).Mean)).ToList()));
             }
-            return curves;
+            return sentiment;
         });
 
         terminal.Line($"sentiment score of sampled completions for {SteeringSweep.HeldOutPrompts.Count} unseen subjects (+1 all positive, -1 all negative):");
-        terminal.Line("coefficient " + string.Concat(curves.Keys.Select(k => $"{k,20}")));
+        PrintTable(coefficients, sentiment, "+0.000;-0.000;0.000");
+        terminal.Line("mean KL divergence of the next-token distributions from the unsteered model's on those prompts (nats):");
+        PrintTable(coefficients, kl, "0.000");
+        SweepPlot.Write(settings.Plot, $"Steering {model.Schema.Name} with Love − Hate", "coefficient × (Love − Hate)",
+        [
+            new SweepPanel("sentiment score of completions", sentiment, (-1.05, 1.05)),
+            new SweepPanel("mean KL to unsteered (nats)", kl),
+        ]);
+        terminal.Line($"plot: {settings.Plot}");
+    }
+
+    /// <summary>A row per coefficient, a column per hook point.</summary>
+    private void PrintTable(double[] coefficients, List<(string Point, IReadOnlyList<(double Coefficient, double Value)> Values)> curves, string format)
+    {
+        terminal.Line("coefficient " + string.Concat(curves.Select(curve => $"{curve.Point,20}")));
         for (var i = 0; i < coefficients.Length; i++)
             terminal.Line(string.Create(CultureInfo.InvariantCulture, $"{coefficients[i],11:+0.##;-0.##;0} ") +
-                          string.Concat(curves.Values.Select(points => string.Create(CultureInfo.InvariantCulture, $"{points[i].Score,20:+0.000;-0.000;0.000}"))));
-        SweepPlot.Write(settings.Plot, $"Steering {model.Schema.Name} with Love − Hate", curves);
-        terminal.Line($"plot: {settings.Plot}");
+                          string.Concat(curves.Select(curve => curve.Values[i].Value.ToString(format, CultureInfo.InvariantCulture).PadLeft(20))));
     }
 
     /// <summary>The completion on one line: line breaks and tabs shown as escapes.</summary>

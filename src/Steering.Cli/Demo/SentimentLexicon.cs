@@ -52,5 +52,8 @@ internal static class SentimentLexicon
         return positive + negative == 0 ? 0 : (double)(positive - negative) / (positive + negative);
     }
 
+    /// <summary>The sentiment of one text, as <see cref="Score"/> scores it: a per-text scorer (<c>--score sentiment</c>).</summary>
+    public static double ScoreText(string text) => Score([text]);
+
     private static readonly char[] Separators = { ' ', '.', ',', '!', '?', ';', ':', '\n', '\t', '"', '(', ')' };
 }

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
-using Steering.Editing;
+using Steering.Evaluation;
 using Steering.Generation;
 using static TorchSharp.torch;
 
@@ -33,20 +33,13 @@ internal static class SteeringSweep
         MaxNewTokens = maxNewTokens,
     };
 
-    /// <summary>The completions (new text only) of <paramref name="prompts"/>, steered by coefficient × vector at <paramref name="hookName"/>.</summary>
-    public static IReadOnlyList<string> Complete(HookedTransformer model, string hookName, Tensor vector, double coefficient,
-        IReadOnlyList<string> prompts, GenerationOptions options)
-    {
-        var steering = coefficient == 0 ? null : SteeringSpec.Empty.Add(hookName, vector, coefficient);
-        var tokenized = prompts.Select(p => (IReadOnlyList<int>)model.Tokenizer.Encode(p)).ToList();
-        return model.Generate(tokenized, options with { Steering = steering }).Select(s => s.Text).ToList();
-    }
-
-    /// <summary>The sentiment score of the held-out completions at one coefficient, over <paramref name="samples"/> seeds.</summary>
+    /// <summary>
+    /// The sentiment score of the held-out completions at one coefficient, over <paramref name="samples"/> seeds: all
+    /// completions' sentiment words counted together (<see cref="SentimentLexicon.Score"/>).
+    /// </summary>
     public static double Score(HookedTransformer model, string hookName, Tensor vector, double coefficient, int samples = 2)
     {
-        var completions = Enumerable.Range(0, samples).SelectMany(sample =>
-            Complete(model, hookName, vector, coefficient, HeldOutPrompts, Sampling() with { Seed = 7 + sample }));
-        return SentimentLexicon.Score(completions);
+        var probe = EffectProbe.FromText(model, HeldOutPrompts, SentimentLexicon.ScoreText, Sampling(), samples);
+        return SentimentLexicon.Score(probe.Complete(CoefficientSteering.AddVector(model, hookName, vector), coefficient));
     }
 }

@@ -4,7 +4,7 @@ using System.IO;
 namespace Steering.Checkpoints;
 
 /// <summary>Writes a file through a temporary sibling and a rename, so that readers see the old file or the whole new one.</summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
     /// <summary>Creates <paramref name="path"/> (replacing any file there) with what <paramref name="write"/> puts in the stream.</summary>
     public static void Write(string path, Action<FileStream> write)
