@@ -122,11 +122,13 @@ internal sealed class SweepCommand(Terminal terminal) : Command<SweepCommand.Set
         // Checked and canonical before anything runs: a misspelt point fails with the closest names.
         var points = HookList.Expand(settings.Hooks!).Select(name => model.Hooks[name].Name).Distinct().ToList();
         // Each point takes its own vector from a multi-site file; a one-site file's vector is swept across every point.
-        using var vectors = SteeringVectors.Load(settings.Vector!, model);
+        using var vectors = SteeringVectors.Load(settings.Vector!);
+        vectors.CheckModel(SchemaIdentity.Of(model));
         Tensor VectorAt(string point) => vectors.ContainsKey(point) ? vectors[point]
             : vectors.Sites.Count == 1 ? vectors.Single
             : throw new SteeringException($"{settings.Vector} has no vector for {point} (it has {string.Join(", ", vectors.Sites)})");
-        foreach (var point in points) VectorAt(point); // every point checked before the sweep runs
+        // Every point's vector checked against the point before anything is measured.
+        var steerings = points.ToDictionary(point => point, point => CoefficientSteering.AddVector(model, point, VectorAt(point)));
         var scorer = settings.Score is null ? ((Func<string, double>, string)?)null : Scorers[settings.Score];
 
         using var evaluator = new SteeringEvaluator
@@ -136,7 +138,7 @@ internal sealed class SweepCommand(Terminal terminal) : Command<SweepCommand.Set
             Perplexity = neutral is null ? null : PerplexityProbe.FromText(model, neutral, settings.Options),
         };
         var table = terminal.Status($"Sweeping {points.Count} hook points x {coefficients.Count} coefficients",
-            () => Sweep.Run(evaluator, points, coefficients, point => CoefficientSteering.AddVector(model, point, VectorAt(point))));
+            () => Sweep.Run(evaluator, points, coefficients, point => steerings[point]));
 
         Print(table);
         if (settings.Out is not null)
