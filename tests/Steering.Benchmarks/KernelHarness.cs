@@ -21,12 +21,15 @@ public static class KernelHarness
         ("mlp c_proj 3072→768", 3072, 768), ("LM head 768→50257", 768, 50257),
     };
 
-    public static int Run(int threads, int rounds)
+    /// <param name="threads">libtorch's intra-op threads, which the kernels use too.</param>
+    /// <param name="rounds">Timed rounds after the warm-up.</param>
+    /// <param name="products">Also time each weight shape alone (off: whole decodes only).</param>
+    public static int Run(int threads, int rounds, bool products = true)
     {
         set_num_threads(threads);
         Console.WriteLine($"libtorch vs Steering's few-row kernels — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s)");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; each figure: median [best] of {rounds} rounds after a warm-up, the two alternating");
-        Products(rounds);
+        if (products) Products(rounds);
         Decodes(rounds);
         Console.WriteLine($"load average at end: {PeerHarness.LoadAverage()}");
         return 0;
@@ -69,6 +72,9 @@ public static class KernelHarness
         Console.WriteLine($"greedy decode, GPT-2-small shape, {GenerationBenchmarks.PromptTokens}-token prompts, {GenerationBenchmarks.NewTokens} new tokens (tokens/s over all sequences, prompt pass excluded):");
         using var fp32 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
         using var bf16 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small, ScalarType.BFloat16);
+        var one = BenchmarkModels.RandomPrompts(1, GenerationBenchmarks.PromptTokens, fp32.Dimensions.DVocab);
+        var created = Alternate(1, _ => TensorsPerStep(fp32, one));
+        Console.WriteLine($"  tensors created per decode step (each one libtorch call or more), batch 1: libtorch {created[0][0]:F0}, kernels {created[1][0]:F0}");
         foreach (var (name, model, batch) in new[] { ("fp32, batch 1", fp32, 1), ("bf16, batch 1", bf16, 1), ("fp32, batch 4", fp32, 4), ("fp32, batch 8", fp32, 8) })
         {
             var prompts = BenchmarkModels.RandomPrompts(batch, GenerationBenchmarks.PromptTokens, model.Dimensions.DVocab);
@@ -99,6 +105,18 @@ public static class KernelHarness
             FewRowLinear.Enabled = enabled;
         }
         return results;
+    }
+
+    /// <summary>TorchSharp tensors created on this thread per decode step (the prompt pass excluded).</summary>
+    private static double TensorsPerStep(HookedTransformer model, IReadOnlyList<IReadOnlyList<int>> prompts)
+    {
+        var statistics = TorchSharp.DisposeScopeManager.Statistics;
+        long Created() => statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
+        var options = GenerationBenchmarks.Options;
+        long afterPrompt = 0, steps = 0;
+        foreach (var _ in model.GenerateSteps(prompts, options))
+            if (steps++ == 0) afterPrompt = Created();
+        return (Created() - afterPrompt) / (double)(steps - 1);
     }
 
     private static string Figure(List<double> values, bool best = false) =>

@@ -36,6 +36,7 @@ public sealed class FewRowLinearTests
 
     [Theory]
     [InlineData(1, 96, 45)]
+    [InlineData(1, 40, 33)]
     [InlineData(6, 40, 33)]
     public void BFloat16_products_are_float64_products_of_the_bfloat16_operands_rounded_once(int rows, int inFeatures, int outFeatures)
     {
@@ -75,12 +76,16 @@ public sealed class FewRowLinearTests
     }
 
     [Fact]
-    public void Left_to_libtorch_beyond_eight_rows_for_float16_and_when_a_graph_is_needed()
+    public void Left_to_libtorch_beyond_eight_rows_for_float16_bfloat16_rows_and_when_a_graph_is_needed()
     {
         using var scope = NewDisposeScope();
         var (x, weight, bias) = Operands(9, 32, 20, withBias: true, ScalarType.Float32);
         using (no_grad())
             Assert.True(FewRowLinear.Linear(x, weight, bias, 1).eq(nn.functional.linear(x, weight, bias)).all().item<bool>());
+
+        var bf16 = Operands(2, 32, 20, withBias: true, ScalarType.BFloat16);
+        using (no_grad())
+            Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
 
         var half = Operands(1, 32, 20, withBias: true, ScalarType.Float16);
         using (no_grad())

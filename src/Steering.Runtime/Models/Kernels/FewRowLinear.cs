@@ -10,20 +10,26 @@ namespace Steering.Models.Kernels;
 
 /// <summary>
 /// The affine maps of a decode step — x·Wᵀ + b on one row per sequence — computed by <see cref="RowKernels"/> instead of
-/// libtorch when that is faster: on the CPU with AVX-512, float32 or bfloat16, at most <see cref="MaxRows"/> rows, and
-/// no autograd graph to build. Everything else (prefill, other dtypes and devices, training) goes to libtorch.
+/// libtorch when that is faster: on the CPU with AVX-512, float32 at most <see cref="MaxRows"/> rows or bfloat16 one row
+/// (batch-1 decode), and no autograd graph to build. Everything else (prefill, other dtypes and devices, training) goes
+/// to libtorch.
 /// </summary>
 /// <remarks>
 /// A decode step is a chain of matrix-vector products whose cost is reading the weights. libtorch hands them to MKL's
 /// sgemv/sgemm, which on this kind of machine (AMD EPYC, one thread) streams weights at 15–20 GB/s and at 8 rows
 /// spends 2.7× its 1-row time; its bfloat16 path reads half the bytes no faster. The kernels here stream the same
-/// weights at 22–28 GB/s, read them once for all rows, and widen bfloat16 to float32 in registers (measured in
-/// tests/Steering.Benchmarks, <c>--kernels</c>). Results differ from libtorch's only in float32 summation order.
+/// weights 1.2–1.5× faster, read them once for all rows, and widen bfloat16 to float32 in registers (measured side by
+/// side in tests/Steering.Benchmarks, <c>--kernels</c>). With several rows bfloat16 products are compute-bound, and there
+/// libtorch's (oneDNN's AVX-512 BF16 dot-product instructions) is faster than widening, so they stay with libtorch.
+/// Results differ from libtorch's only in float32 summation order.
 /// </remarks>
 internal static unsafe class FewRowLinear
 {
     /// <summary>The most rows (batch × positions) the kernels take; beyond it libtorch's GEMM is the faster one.</summary>
     public const int MaxRows = 8;
+
+    /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks).</summary>
+    public const int MaxBFloat16Rows = 1;
 
     /// <summary>Below this many weights per thread a product stays on one thread (handing work over costs microseconds).</summary>
     private const long MinWeightsPerThread = 1L << 18;
@@ -63,7 +69,7 @@ internal static unsafe class FewRowLinear
         if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.shape is not [var length] || length != outFeatures || !bias.is_contiguous()))
             return null;
         var rows = x.NumberOfElements / inFeatures;
-        if (rows == 0 || rows > MaxRows) return null;
+        if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
         using var scope = NewDisposeScope();

@@ -19,6 +19,9 @@ internal static unsafe class RowKernels
     /// <paramref name="end"/>). Four weight rows at a time against up to four x rows, so the weights stream once
     /// while the x rows (a few KiB) stay in cache.
     /// </summary>
+    // Fully optimized from the first call: a tier-0 (unoptimized) vector loop is many times slower, and a decode step
+    // would run it dozens of times before tiering up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutIn<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
@@ -53,6 +56,7 @@ internal static unsafe class RowKernels
     /// Weights stored [in, out] (GPT-2's Conv1D): y[r, j] = bias[j] + Σᵢ x[r, i]·w[i, j] for j in [<paramref name="first"/>,
     /// <paramref name="end"/>). Streams weight rows in column blocks, adding four rows' worth into y per pass.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InOut<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
