@@ -65,14 +65,16 @@ public sealed class FewRowLinearTests
     }
 
     [Fact]
-    public void Leading_dimensions_are_kept()
+    public void Leading_dimensions_are_kept_and_views_read_from_where_they_start()
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (x, weight, bias) = Operands(4, 24, 10, withBias: true, ScalarType.Float32);
-        var y = FewRowLinear.Linear(x.view(2, 2, 24), weight, bias, threads: 1);
+        var (x, weight, bias) = Operands(6, 24, 10, withBias: true, ScalarType.Float32);
+        var y = FewRowLinear.Linear(x.narrow(0, 2, 4).view(2, 2, 24), weight, bias, threads: 1);
         Assert.Equal(new long[] { 2, 2, 10 }, y.shape);
-        AssertClose(Reference(x, weight, bias).view(2, 2, 10), y, 1e-5);
+        AssertClose(Reference(x, weight, bias).narrow(0, 2, 4).view(2, 2, 10), y, 1e-5);
+        // A strided view (every other row) is copied, not read as if it were dense.
+        AssertClose(Reference(x, weight, bias).view(3, 2, 10).select(1, 0), FewRowLinear.Linear(x.view(3, 2, 24).select(1, 0), weight, bias, threads: 1), 1e-5);
     }
 
     [Fact]

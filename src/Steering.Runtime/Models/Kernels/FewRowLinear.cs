@@ -72,15 +72,25 @@ internal static unsafe class FewRowLinear
         if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
-        using var scope = NewDisposeScope();
-        var input = x.reshape(rows, inFeatures).to(ScalarType.Float32).contiguous();
-        var output = empty(new[] { rows, outFeatures }, ScalarType.Float32);
-        var problem = new Problem(Address(weight), bias is null ? 0 : Address(bias), Address(input), Address(output),
-            (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, dtype == ScalarType.BFloat16);
-        Run(problem, threads);
+        // float32 input is read in place; bfloat16 is widened once (the kernels compute in float32).
+        var input = dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
+        var contiguous = input.is_contiguous() ? input : input.contiguous();
         var shape = x.shape;
         shape[^1] = outFeatures;
-        return output.to(dtype).view(shape).MoveToOuterDisposeScope();
+        var output = empty(shape, ScalarType.Float32);
+        try
+        {
+            var problem = new Problem(Address(weight), bias is null ? 0 : Address(bias), Address(contiguous), Address(output),
+                (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, dtype == ScalarType.BFloat16);
+            Run(problem, threads);
+            if (dtype == ScalarType.Float32) return output;
+            using (output) return output.to(dtype);
+        }
+        finally
+        {
+            if (!ReferenceEquals(contiguous, x)) contiguous.Dispose();
+            if (!ReferenceEquals(input, x)) input.Dispose();
+        }
     }
 
     /// <summary>Splits the output columns (whole groups of 16) over up to <paramref name="threads"/> threads.</summary>
