@@ -34,7 +34,7 @@ internal static unsafe class FewRowLinear
     /// <summary>Below this many weights per thread a product stays on one thread (handing work over costs microseconds).</summary>
     private const long MinWeightsPerThread = 1L << 18;
 
-    /// <summary>Whether the kernels run at all (tests and benchmarks turn them off to compare with libtorch).</summary>
+    /// <summary>Whether the kernels run at all (the benchmarks turn them off to time libtorch side by side).</summary>
     internal static bool Enabled { get; set; } = Vector512.IsHardwareAccelerated;
 
     /// <summary>nn.functional.linear: <paramref name="weight"/> [out, in], <paramref name="bias"/> [out] or null.</summary>
