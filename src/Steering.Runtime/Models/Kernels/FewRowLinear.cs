@@ -34,18 +34,29 @@ internal static unsafe class FewRowLinear
     /// <summary>Below this many weights per thread a product stays on one thread (handing work over costs microseconds).</summary>
     private const long MinWeightsPerThread = 1L << 18;
 
+    /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
+    private static readonly bool OpenMpSleeps =
+        string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "PASSIVE", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// libtorch's intra-op thread count, when its OpenMP threads sleep between operations; otherwise one. A spinning
+    /// OpenMP thread holds a core the kernels' second thread (from the .NET thread pool) would need: measured with
+    /// OMP_WAIT_POLICY=ACTIVE at 2 threads, a decode ran at a third of libtorch's speed.
+    /// </summary>
+    private static int Threads => OpenMpSleeps ? get_num_threads() : 1;
+
     /// <summary>Whether the kernels run at all (the benchmarks turn them off to time libtorch side by side).</summary>
     internal static bool Enabled { get; set; } = Vector512.IsHardwareAccelerated;
 
     /// <summary>nn.functional.linear: <paramref name="weight"/> [out, in], <paramref name="bias"/> [out] or null.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, get_num_threads());
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, Threads);
 
     /// <summary><see cref="Linear(Tensor, Tensor, Tensor?)"/> on at most <paramref name="threads"/> threads.</summary>
     internal static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, int threads) =>
         TryApply(x, weight, bias, weightIsOutIn: true, threads) ?? nn.functional.linear(x, weight, bias);
 
     /// <summary>GPT-2's Conv1D: <paramref name="weight"/> [in, out], <paramref name="bias"/> [out].</summary>
-    public static Tensor Conv1D(Tensor x, Tensor weight, Tensor bias) => Conv1D(x, weight, bias, get_num_threads());
+    public static Tensor Conv1D(Tensor x, Tensor weight, Tensor bias) => Conv1D(x, weight, bias, Threads);
 
     /// <summary><see cref="Conv1D(Tensor, Tensor, Tensor)"/> on at most <paramref name="threads"/> threads.</summary>
     internal static Tensor Conv1D(Tensor x, Tensor weight, Tensor bias, int threads)
