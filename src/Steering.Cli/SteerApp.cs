@@ -73,9 +73,22 @@ internal static class SteerApp
             config.AddCommand<SchemaCommand>("schema")
                 .WithDescription("Write a model's hook-point schema (JSON) from its config.json, for the source generator.")
                 .WithExample("schema", "models/gpt2", "--out", "gpt2.schema.json");
-            config.AddCommand<VectorCommand>("vector")
-                .WithDescription("Make a steering vector: the activation difference of two prompts at a hook point.")
-                .WithExample("vector", "models/gpt2", "--hook", "blocks.6.resid_pre", "--positive", "\"Love\"", "--negative", "\"Hate\"", "--out", "love.safetensors");
+            config.AddBranch("vector", vector =>
+            {
+                vector.SetDescription("Make steering vectors: from contrast pairs (build), by gradient (train), from a sparse autoencoder (sae).");
+                // `steer vector MODEL_DIR --hook … --positive … --negative …` keeps working: it is `build` with one pair.
+                vector.SetDefaultCommand<VectorBuildCommand>();
+                vector.AddCommand<VectorBuildCommand>("build")
+                    .WithDescription("Vectors for many hook points from contrast pairs: diff, mean-diff (CAA), pca (repeng), probe.")
+                    .WithExample("vector", "build", "models/gpt2", "--pairs", "pairs.jsonl", "--hooks", "\"blocks.{4..8}.resid_post\"", "--method", "mean-diff", "--out", "v.safetensors")
+                    .WithExample("vector", "build", "models/gpt2", "--hooks", "blocks.6.resid_pre", "--positive", "\"Love\"", "--negative", "\"Hate\"", "--out", "love.safetensors");
+                vector.AddCommand<VectorTrainCommand>("train")
+                    .WithDescription("A vector trained by gradient on the frozen model to make target completions likely (and contrasts unlikely).")
+                    .WithExample("vector", "train", "models/gpt2", "--targets", "targets.jsonl", "--hooks", "blocks.6.resid_pre", "--max-norm", "8", "--out", "v.safetensors");
+                vector.AddCommand<VectorSaeCommand>("sae")
+                    .WithDescription("A sparse-autoencoder feature's decoder row (SAELens folder) as a steering vector.")
+                    .WithExample("vector", "sae", "saes/gpt2-res-8", "--feature", "1234", "--model", "models/gpt2", "--out", "feature.safetensors");
+            });
             config.AddCommand<FoldCommand>("fold")
                 .WithDescription("Fold steering additions into the weights: a Hugging Face folder that runs steered with no hooks.")
                 .WithExample("fold", "models/gpt2", "--add", "blocks.6.resid_post=love.safetensors*4", "--out", "models/gpt2-love");

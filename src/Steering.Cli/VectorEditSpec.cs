@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Steering.Editing;
 using Steering.Hooks;
 using Steering.Schema;
 using Steering.Vectors;
@@ -21,7 +22,8 @@ internal enum VectorEditKind
 
 /// <summary>
 /// One <c>--add HOOK=VECTOR.safetensors[*COEFF]</c> or <c>--ablate HOOK=VECTOR.safetensors</c> from the command line;
-/// VECTOR may also be a llama.cpp control vector (<c>.gguf</c>), and HOOK <c>all</c> to apply every direction it holds.
+/// VECTOR is a steering-vector file (one or several hook points) or a llama.cpp control vector (<c>.gguf</c>); HOOK
+/// <c>all</c> applies every vector the file holds, each at its own hook point.
 /// </summary>
 /// <param name="Kind">Add or ablate.</param>
 /// <param name="Hook">The hook name as written (canonical or alias; checked against the model when applied).</param>
@@ -62,28 +64,28 @@ internal sealed record VectorEditSpec(VectorEditKind Kind, string Hook, string P
         return new VectorEditSpec(kind, hook, rest, coefficient);
     }
 
-    /// <summary>Loads the vector(s) and installs the edit in <paramref name="scope"/>.</summary>
+    /// <summary>Loads the vector(s), hands them to <paramref name="owner"/>, and adds the edit to <paramref name="spec"/>.</summary>
     /// <exception cref="SteeringException">The hook point is unknown, or the vector is unreadable or does not fit it.</exception>
-    public void ApplyTo(HookScope scope, HookedTransformer model, Terminal terminal)
+    public SteeringSpec AddTo(SteeringSpec spec, HookedTransformer model, HookScope owner, Terminal terminal)
     {
-        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(owner);
         foreach (var (hook, vector) in LoadVectors(model.Schema, terminal))
         {
-            using (vector)
-            {
-                if (Kind == VectorEditKind.Add) scope.AddVector(hook, vector, Coefficient);
-                else scope.Ablate(hook, vector);
-            }
+            owner.Own(vector);
+            spec = Kind == VectorEditKind.Add ? spec.Add(hook, vector, Coefficient) : spec.Ablate(hook, vector);
         }
+        return spec;
     }
 
     /// <summary>
-    /// The vectors this spec names, by canonical hook name (the caller disposes the tensors): the one vector of a
-    /// safetensors vector file at <see cref="Hook"/>, or from a llama.cpp control vector (<c>.gguf</c>) the direction
-    /// that adds at <see cref="Hook"/> — or, with <c>all=</c>, every direction at its <c>blocks.N.resid_post</c>.
+    /// The vectors this spec names, by canonical hook name (the caller disposes the tensors): from a steering-vector file
+    /// its vector for <see cref="Hook"/> (a one-vector file's vector, wherever it was made), or with <c>all=</c> every
+    /// vector at its own point; from a llama.cpp control vector (<c>.gguf</c>) the direction that adds at
+    /// <see cref="Hook"/>, or with <c>all=</c> every direction at its <c>blocks.N.resid_post</c>.
     /// </summary>
-    /// <exception cref="SteeringException">An unknown hook point, an unreadable file, or a control vector with no direction there.</exception>
+    /// <exception cref="SteeringException">An unknown hook point, an unreadable file, vectors made for another model, or no vector there.</exception>
     public List<(string Hook, Tensor Vector)> LoadVectors(ModelSchema schema, Terminal terminal)
     {
         ArgumentNullException.ThrowIfNull(schema);
@@ -100,13 +102,20 @@ internal sealed record VectorEditSpec(VectorEditKind Kind, string Hook, string P
                 : throw new SteeringException(
                     $"{Path} has no direction for '{point}' (direction.{layer}); it has {string.Join(", ", control.Directions.Keys.Select(k => $"direction.{k}"))} (write {AllHooks}={Path} for all of them)");
         }
-        if (all) throw new SteeringException($"{AllHooks}={Path}: only a llama.cpp control vector (.gguf) holds vectors for several hook points; name the hook point");
-
+        using var vectors = SteeringVectors.Load(Path);
+        vectors.CheckModel(SchemaIdentity.Of(schema));
+        if (all)
+            return vectors.Sites.Contains(SteeringVectors.UnplacedSite)
+                ? throw new SteeringException($"{AllHooks}={Path}: the file records no hook point for its vector; name one (HOOK={Path})")
+                : vectors.Sites.Select(site => (Canonical(schema, site), vectors[site].clone())).ToList();
         var name = Canonical(schema, Hook);
-        using var vector = SteeringVector.Load(Path);
-        if (vector.HookName is { } madeAt && schema.Find(HookNames.Canonicalize(madeAt)) is { } origin && origin.Name != name)
+        if (vectors.Count > 1)
+            return vectors.TryGetValue(name, out var atHook) ? [(name, atHook.clone())]
+                : throw new SteeringException($"{Path} has no vector for '{name}'; it has {string.Join(", ", vectors.Sites)} (write {AllHooks}={Path} for all of them)");
+        var madeAt = vectors.Sites[0];
+        if (madeAt != SteeringVectors.UnplacedSite && schema.Find(madeAt) is { } origin && origin.Name != name)
             terminal.Warn($"{Path} was made at '{origin.Name}' and is applied at '{name}'");
-        return [(name, vector.Values.clone())];
+        return [(name, vectors.Single.clone())];
     }
 
     /// <summary>The hook name that stands for "every vector in the file" (a control vector's directions).</summary>

@@ -1,6 +1,7 @@
 using System.IO;
 using Steering.Checkpoints;
 using Steering.Checkpoints.Gguf;
+using Steering.Editing;
 using Steering.Vectors;
 using static TorchSharp.torch;
 
@@ -110,6 +111,6 @@ public sealed class ExportAndFoldTests(TinyModelFixture tiny)
         Assert.True(fromSafetensors.allclose(Traced($"all={control}*2"), rtol: 0, atol: 1e-6));
         Assert.True(fromSafetensors.allclose(Traced($"blocks.1.resid_post={control}*2"), rtol: 0, atol: 1e-6));
         Assert.Contains("only at blocks.N.resid_post", Steer.Fails("generate", tiny.ModelDir, "--ids", "464", "--add", $"blocks.0.attn_out={control}"));
-        Assert.Contains("only a llama.cpp control vector", Steer.Fails("generate", tiny.ModelDir, "--ids", "464", "--add", $"all={vector}"));
+        Assert.Contains("records no hook point", Steer.Fails("generate", tiny.ModelDir, "--ids", "464", "--add", $"all={vector}"));
     }
 }
