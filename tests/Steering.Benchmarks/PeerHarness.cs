@@ -123,11 +123,11 @@ public static class PeerHarness
     }
 
     /// <summary>Decode tokens/s (all sequences) of the steps after the prompt.</summary>
-    private static double DecodeRate(HookedTransformer model, IReadOnlyList<IReadOnlyList<int>> prompts) =>
+    internal static double DecodeRate(HookedTransformer model, IReadOnlyList<IReadOnlyList<int>> prompts) =>
         prompts.Count * (NewTokens - 1) / Steering(model, prompts, NewTokens).Decode.TotalSeconds;
 
     /// <summary>Greedy generation: the time to the first token (the prompt pass) and the time of the steps after it.</summary>
-    private static (TimeSpan Prefill, TimeSpan Decode) Steering(HookedTransformer model, IReadOnlyList<IReadOnlyList<int>> prompts, int newTokens)
+    internal static (TimeSpan Prefill, TimeSpan Decode) Steering(HookedTransformer model, IReadOnlyList<IReadOnlyList<int>> prompts, int newTokens)
     {
         var options = new GenerationOptions { MaxNewTokens = newTokens, StopTokens = Array.Empty<int>() };
         var watch = Stopwatch.StartNew();
@@ -145,8 +145,8 @@ public static class PeerHarness
         return (prefill, watch.Elapsed);
     }
 
-    private static string CpuModel() =>
+    internal static string CpuModel() =>
         File.ReadLines("/proc/cpuinfo").FirstOrDefault(line => line.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
 
-    private static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    internal static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 }

@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
@@ -25,6 +25,7 @@ public static class Program
     {
         ArgumentNullException.ThrowIfNull(args);
         var threads = Option(args, "--threads") is string n ? int.Parse(n, CultureInfo.InvariantCulture) : (int?)null;
+        if (args.Contains("--kernels")) return KernelHarness.Run(threads ?? 1, Option(args, "--rounds") is string kr ? int.Parse(kr, CultureInfo.InvariantCulture) : 5, products: !args.Contains("--decode-only"));
         if (args.Contains("--quick")) return QuickHarness.Run(threads);
         if (args.Contains("--peers"))
         {

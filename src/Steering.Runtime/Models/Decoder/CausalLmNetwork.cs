@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Steering.Generation;
 using Steering.Hooks;
+using Steering.Models.Kernels;
 using Steering.Schema;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -46,7 +47,7 @@ internal sealed class CausalLmNetwork : DecoderNetwork
             residual = block.Forward(residual, pass, cache);
         var normalized = _body.LnFinal.Run(_body.FinalNorm.forward(residual), pass.Pass);
         var headInput = pass.HeadInput(normalized);
-        var logits = _head is null ? nn.functional.linear(headInput, _body.Tokens.Weight) : _head.Forward(headInput);
+        var logits = _head is null ? FewRowLinear.Linear(headInput, _body.Tokens.Weight, null) : _head.Forward(headInput);
         return _finalSoftcap is double cap ? logits.div(cap).tanh().mul(cap) : logits;
     }
 

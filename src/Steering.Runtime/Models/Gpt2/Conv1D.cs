@@ -1,3 +1,4 @@
+using Steering.Models.Kernels;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -22,11 +23,5 @@ internal sealed class Conv1D : nn.Module
     private Parameter Bias => get_parameter("bias")!;
 
     /// <summary>x·W + b over the last dimension.</summary>
-    public Tensor Forward(Tensor x)
-    {
-        var shape = x.shape;
-        var weight = Weight;
-        shape[^1] = weight.shape[1];
-        return Bias.addmm(x.reshape(-1, x.shape[^1]), weight).view(shape);
-    }
+    public Tensor Forward(Tensor x) => FewRowLinear.Conv1D(x, Weight, Bias);
 }

@@ -2,6 +2,7 @@ using System.Linq;
 using Steering.Generation;
 using Steering.Hooks;
 using Steering.Models.Decoder;
+using Steering.Models.Kernels;
 using Steering.Schema;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,6 +46,6 @@ internal sealed class Gpt2Network : DecoderNetwork
         foreach (var block in _blocks)
             residual = block.Forward(residual, decoderPass, cache);
         var normalized = _lnFinal.Run(_finalNorm.forward(residual), pass);
-        return nn.functional.linear(decoderPass.HeadInput(normalized), _tokens.Weight);
+        return FewRowLinear.Linear(decoderPass.HeadInput(normalized), _tokens.Weight, null);
     }
 }

@@ -1,0 +1,148 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Threading.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Steering.Models.Kernels;
+
+/// <summary>
+/// The affine maps of a decode step — x·Wᵀ + b on one row per sequence — computed by <see cref="RowKernels"/> instead of
+/// libtorch when that is faster: on the CPU with AVX-512, float32 at most <see cref="MaxRows"/> rows or bfloat16 one row
+/// (batch-1 decode), and no autograd graph to build. Everything else (prefill, other dtypes and devices, training) goes
+/// to libtorch.
+/// </summary>
+/// <remarks>
+/// A decode step is a chain of matrix-vector products whose cost is reading the weights. libtorch hands them to MKL's
+/// sgemv/sgemm, which on this kind of machine (AMD EPYC, one thread) streams weights at 15–20 GB/s and at 8 rows
+/// spends 2.7× its 1-row time; its bfloat16 path reads half the bytes no faster. The kernels here stream the same
+/// weights 1.2–1.5× faster, read them once for all rows, and widen bfloat16 to float32 in registers (measured side by
+/// side in tests/Steering.Benchmarks, <c>--kernels</c>). With several rows bfloat16 products are compute-bound, and there
+/// libtorch's (oneDNN's AVX-512 BF16 dot-product instructions) is faster than widening, so they stay with libtorch.
+/// Results differ from libtorch's only in float32 summation order.
+/// </remarks>
+internal static unsafe class FewRowLinear
+{
+    /// <summary>The most rows (batch × positions) the kernels take; beyond it libtorch's GEMM is the faster one.</summary>
+    public const int MaxRows = 8;
+
+    /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks).</summary>
+    public const int MaxBFloat16Rows = 1;
+
+    /// <summary>Below this many weights per thread a product stays on one thread (handing work over costs microseconds).</summary>
+    private const long MinWeightsPerThread = 1L << 18;
+
+    /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
+    private static readonly bool OpenMpSleeps =
+        string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "PASSIVE", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// libtorch's intra-op thread count, when its OpenMP threads sleep between operations; otherwise one. A spinning
+    /// OpenMP thread holds a core the kernels' second thread (from the .NET thread pool) would need: measured with
+    /// OMP_WAIT_POLICY=ACTIVE at 2 threads, a decode ran at a third of libtorch's speed.
+    /// </summary>
+    private static int Threads => OpenMpSleeps ? get_num_threads() : 1;
+
+    /// <summary>Whether the kernels run at all (the benchmarks turn them off to time libtorch side by side).</summary>
+    internal static bool Enabled { get; set; } = Vector512.IsHardwareAccelerated;
+
+    /// <summary>nn.functional.linear: <paramref name="weight"/> [out, in], <paramref name="bias"/> [out] or null.</summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, Threads);
+
+    /// <summary><see cref="Linear(Tensor, Tensor, Tensor?)"/> on at most <paramref name="threads"/> threads.</summary>
+    internal static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, int threads) =>
+        TryApply(x, weight, bias, weightIsOutIn: true, threads) ?? nn.functional.linear(x, weight, bias);
+
+    /// <summary>GPT-2's Conv1D: <paramref name="weight"/> [in, out], <paramref name="bias"/> [out].</summary>
+    public static Tensor Conv1D(Tensor x, Tensor weight, Tensor bias) => Conv1D(x, weight, bias, Threads);
+
+    /// <summary><see cref="Conv1D(Tensor, Tensor, Tensor)"/> on at most <paramref name="threads"/> threads.</summary>
+    internal static Tensor Conv1D(Tensor x, Tensor weight, Tensor bias, int threads)
+    {
+        if (TryApply(x, weight, bias, weightIsOutIn: false, threads) is { } y) return y;
+        var shape = x.shape;
+        shape[^1] = weight.shape[1];
+        return bias.addmm(x.reshape(-1, x.shape[^1]), weight).view(shape);
+    }
+
+    private static Tensor? TryApply(Tensor x, Tensor weight, Tensor? bias, bool weightIsOutIn, int threads)
+    {
+        if (!Enabled || weight.dim() != 2) return null;
+        var inFeatures = weight.shape[weightIsOutIn ? 1 : 0];
+        var outFeatures = weight.shape[weightIsOutIn ? 0 : 1];
+        var dtype = weight.dtype;
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || x.dtype != dtype || x.shape[^1] != inFeatures
+            || x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU || !weight.is_contiguous()
+            || inFeatures > int.MaxValue || outFeatures > int.MaxValue)
+            return null;
+        if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.shape is not [var length] || length != outFeatures || !bias.is_contiguous()))
+            return null;
+        var rows = x.NumberOfElements / inFeatures;
+        if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
+        if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
+
+        // float32 input is read in place; bfloat16 is widened once (the kernels compute in float32).
+        var input = dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
+        var contiguous = input.is_contiguous() ? input : input.contiguous();
+        var shape = x.shape;
+        shape[^1] = outFeatures;
+        var output = empty(shape, ScalarType.Float32);
+        try
+        {
+            var problem = new Problem(Address(weight), bias is null ? 0 : Address(bias), Address(contiguous), Address(output),
+                (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, dtype == ScalarType.BFloat16);
+            Run(problem, threads);
+            if (dtype == ScalarType.Float32) return output;
+            using (output) return output.to(dtype);
+        }
+        finally
+        {
+            if (!ReferenceEquals(contiguous, x)) contiguous.Dispose();
+            if (!ReferenceEquals(input, x)) input.Dispose();
+        }
+    }
+
+    /// <summary>Splits the output columns (whole groups of 16) over up to <paramref name="threads"/> threads.</summary>
+    private static void Run(Problem problem, int threads)
+    {
+        var weights = (long)problem.InFeatures * problem.OutFeatures;
+        var parts = (int)Math.Clamp(weights / MinWeightsPerThread, 1, Math.Max(1, threads));
+        if (parts == 1)
+        {
+            problem.Compute(0, problem.OutFeatures);
+            return;
+        }
+        var step = (problem.OutFeatures / parts + 15) & ~15;
+        Parallel.For(0, parts, part =>
+        {
+            var first = Math.Min(problem.OutFeatures, part * step);
+            var end = part == parts - 1 ? problem.OutFeatures : Math.Min(problem.OutFeatures, first + step);
+            if (first < end) problem.Compute(first, end);
+        });
+    }
+
+    private static nint Address(Tensor tensor) =>
+        (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
+
+    /// <summary>One product's operands (addresses of tensors the caller keeps alive) and shape.</summary>
+    private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, bool BFloat16)
+    {
+        public void Compute(int first, int end)
+        {
+            if (BFloat16)
+                Compute<BFloat16Elements, ushort>(first, end);
+            else
+                Compute<Float32Elements, float>(first, end);
+        }
+
+        private void Compute<TE, T>(int first, int end) where TE : struct, IWeightElements<T> where T : unmanaged
+        {
+            if (WeightIsOutIn)
+                RowKernels.OutIn<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, first, end);
+            else
+                RowKernels.InOut<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, first, end);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using Steering.Models.Kernels;
+using static TorchSharp.torch;
+
+namespace Steering.Benchmarks;
+
+/// <summary>
+/// <c>--kernels</c>: the decode-step affine maps computed by libtorch (MKL) and by Steering's few-row kernels
+/// (<see cref="FewRowLinear"/>), side by side in one run: first each GPT-2-small weight shape alone (weights cycled
+/// through more copies than the caches hold, so every product reads from memory), then whole greedy decodes. The two
+/// alternate within every round so outside load falls on both alike; each figure is the median [best] of the rounds.
+/// </summary>
+public static class KernelHarness
+{
+    private static readonly (string Name, long In, long Out)[] Shapes =
+    {
+        ("c_attn 768→2304", 768, 2304), ("attn c_proj 768→768", 768, 768), ("c_fc 768→3072", 768, 3072),
+        ("mlp c_proj 3072→768", 3072, 768), ("LM head 768→50257", 768, 50257),
+    };
+
+    /// <param name="threads">libtorch's intra-op threads, which the kernels use too.</param>
+    /// <param name="rounds">Timed rounds after the warm-up.</param>
+    /// <param name="products">Also time each weight shape alone (off: whole decodes only).</param>
+    public static int Run(int threads, int rounds, bool products = true)
+    {
+        set_num_threads(threads);
+        Console.WriteLine($"libtorch vs Steering's few-row kernels — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s)");
+        Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; each figure: median [best] of {rounds} rounds after a warm-up, the two alternating");
+        if (products) Products(rounds);
+        Decodes(rounds);
+        Console.WriteLine($"load average at end: {PeerHarness.LoadAverage()}");
+        return 0;
+    }
+
+    private static void Products(int rounds)
+    {
+        Console.WriteLine();
+        Console.WriteLine("one product, weights read from memory (ms; GB/s of weights):");
+        using var noGrad = no_grad();
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        foreach (var rows in new[] { 1, 8 })
+        foreach (var (name, inFeatures, outFeatures) in Shapes)
+        {
+            using var scope = NewDisposeScope();
+            var copies = (int)Math.Max(2, 256_000_000 / (inFeatures * outFeatures * 4));
+            var outIn = Enumerable.Range(0, copies).Select(_ => randn(outFeatures, inFeatures).to(dtype)).ToArray();
+            var inOut = outIn.Select(w => w.t().contiguous()).ToArray();
+            var bias = randn(outFeatures).to(dtype);
+            var x = randn(rows, inFeatures).to(dtype);
+            var next = 0;
+            // GPT-2 stores its affine maps [in, out] (Conv1D), Llama-family models and every LM head [out, in].
+            var isConv1D = !name.StartsWith("LM", StringComparison.Ordinal);
+            var times = Alternate(rounds * 8, _ =>
+            {
+                next = (next + 1) % copies;
+                var watch = Stopwatch.StartNew();
+                using var product = isConv1D ? FewRowLinear.Conv1D(x, inOut[next], bias) : FewRowLinear.Linear(x, outIn[next], null);
+                return watch.Elapsed.TotalMilliseconds;
+            });
+            var bytes = inFeatures * outFeatures * (dtype == ScalarType.BFloat16 ? 2 : 4);
+            Console.WriteLine($"  {dtype,-8} {rows} row{(rows == 1 ? " " : "s")} {name,-22} libtorch {Figure(times[0])} ms ({bytes / QuickHarness.Median(times[0]) / 1e6,4:F1} GB/s)  " +
+                $"kernels {Figure(times[1])} ms ({bytes / QuickHarness.Median(times[1]) / 1e6,4:F1} GB/s)  {QuickHarness.Median(times[0]) / QuickHarness.Median(times[1]),5:F2}×");
+        }
+    }
+
+    private static void Decodes(int rounds)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"greedy decode, GPT-2-small shape, {GenerationBenchmarks.PromptTokens}-token prompts, {GenerationBenchmarks.NewTokens} new tokens (tokens/s over all sequences, prompt pass excluded):");
+        using var fp32 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
+        using var bf16 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small, ScalarType.BFloat16);
+        var one = BenchmarkModels.RandomPrompts(1, GenerationBenchmarks.PromptTokens, fp32.Dimensions.DVocab);
+        var created = Alternate(1, _ => TensorsPerStep(fp32, one));
+        Console.WriteLine($"  tensors created per decode step (each one libtorch call or more), batch 1: libtorch {created[0][0]:F0}, kernels {created[1][0]:F0}");
+        foreach (var (name, model, batch) in new[] { ("fp32, batch 1", fp32, 1), ("bf16, batch 1", bf16, 1), ("fp32, batch 4", fp32, 4), ("fp32, batch 8", fp32, 8) })
+        {
+            var prompts = BenchmarkModels.RandomPrompts(batch, GenerationBenchmarks.PromptTokens, model.Dimensions.DVocab);
+            var rates = Alternate(rounds, _ => PeerHarness.DecodeRate(model, prompts));
+            Console.WriteLine($"  {name,-14} libtorch {Figure(rates[0], best: true)}  kernels {Figure(rates[1], best: true)}  {QuickHarness.Median(rates[1]) / QuickHarness.Median(rates[0]),5:F2}×");
+        }
+    }
+
+    /// <summary>Measures with the kernels off and on, alternating, after one warm-up of each: [off, on].</summary>
+    private static List<double>[] Alternate(int rounds, Func<bool, double> measure)
+    {
+        var results = new[] { new List<double>(), new List<double>() };
+        var enabled = FewRowLinear.Enabled;
+        try
+        {
+            for (var round = -1; round < rounds; round++)
+            {
+                foreach (var kernels in new[] { false, true })
+                {
+                    FewRowLinear.Enabled = kernels;
+                    var value = measure(kernels);
+                    if (round >= 0) results[kernels ? 1 : 0].Add(value);
+                }
+            }
+        }
+        finally
+        {
+            FewRowLinear.Enabled = enabled;
+        }
+        return results;
+    }
+
+    /// <summary>TorchSharp tensors created on this thread per decode step (the prompt pass excluded).</summary>
+    private static double TensorsPerStep(HookedTransformer model, IReadOnlyList<IReadOnlyList<int>> prompts)
+    {
+        var statistics = TorchSharp.DisposeScopeManager.Statistics;
+        long Created() => statistics.CreatedInScopeCount + statistics.CreatedOutsideScopeCount;
+        var options = GenerationBenchmarks.Options;
+        long afterPrompt = 0, steps = 0;
+        foreach (var _ in model.GenerateSteps(prompts, options))
+            if (steps++ == 0) afterPrompt = Created();
+        return (Created() - afterPrompt) / (double)(steps - 1);
+    }
+
+    private static string Figure(List<double> values, bool best = false) =>
+        $"{QuickHarness.Median(values),7:F3} [{(best ? values.Max() : values.Min()),7:F3}]";
+}

@@ -1,0 +1,124 @@
+using Steering.Models.Kernels;
+using static TorchSharp.torch;
+
+namespace Steering.Tests.Models;
+
+/// <summary>
+/// The decode-step kernels against float64 products of the same operands (libtorch in float64 is the independent
+/// arithmetic): both weight layouts, every row count they take, ragged shapes (a last group of fewer than four weight
+/// rows, an input width that is not a multiple of 16), with and without bias, float32 and bfloat16 weights, split over
+/// threads; and the cases they must leave to libtorch. On a CPU without AVX-512 every case is libtorch's, and the
+/// same assertions hold.
+/// </summary>
+public sealed class FewRowLinearTests
+{
+    [Theory]
+    [InlineData(1, 37, 13, true)]
+    [InlineData(2, 37, 13, false)]
+    [InlineData(3, 64, 7, true)]
+    [InlineData(4, 80, 70, true)]
+    [InlineData(5, 16, 1, false)]
+    [InlineData(8, 131, 1030, true)]
+    public void Float32_products_match_float64_in_both_layouts(int rows, int inFeatures, int outFeatures, bool withBias)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias, ScalarType.Float32);
+        var expected = Reference(x, weight, bias);
+
+        var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
+        Assert.Equal(new long[] { rows, outFeatures }, linear.shape);
+        Assert.Equal(ScalarType.Float32, linear.dtype);
+        AssertClose(expected, linear, 1e-5);
+        if (bias is not null)
+            AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1), 1e-5);
+    }
+
+    [Theory]
+    [InlineData(1, 96, 45)]
+    [InlineData(1, 40, 33)]
+    [InlineData(6, 40, 33)]
+    public void BFloat16_products_are_float64_products_of_the_bfloat16_operands_rounded_once(int rows, int inFeatures, int outFeatures)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, ScalarType.BFloat16);
+        var expected = Reference(x, weight, bias);
+
+        var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
+        var conv = FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1);
+        Assert.Equal(ScalarType.BFloat16, linear.dtype);
+        // One rounding to bfloat16 (8 significant bits): within 2⁻⁸ of the exact value, relative.
+        AssertClose(expected, linear, 1.0 / 256);
+        AssertClose(expected, conv, 1.0 / 256);
+    }
+
+    [Fact]
+    public void Splitting_over_threads_changes_no_bit()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (x, weight, bias) = Operands(3, 768, 1100, withBias: true, ScalarType.Float32);
+        var inOut = weight.t().contiguous();
+        Assert.True(FewRowLinear.Linear(x, weight, bias, threads: 1).eq(FewRowLinear.Linear(x, weight, bias, threads: 3)).all().item<bool>());
+        Assert.True(FewRowLinear.Conv1D(x, inOut, bias!, threads: 1).eq(FewRowLinear.Conv1D(x, inOut, bias!, threads: 3)).all().item<bool>());
+    }
+
+    [Fact]
+    public void Leading_dimensions_are_kept_and_views_read_from_where_they_start()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (x, weight, bias) = Operands(6, 24, 10, withBias: true, ScalarType.Float32);
+        var y = FewRowLinear.Linear(x.narrow(0, 2, 4).view(2, 2, 24), weight, bias, threads: 1);
+        Assert.Equal(new long[] { 2, 2, 10 }, y.shape);
+        AssertClose(Reference(x, weight, bias).narrow(0, 2, 4).view(2, 2, 10), y, 1e-5);
+        // A strided view (every other row) is copied, not read as if it were dense.
+        AssertClose(Reference(x, weight, bias).view(3, 2, 10).select(1, 0), FewRowLinear.Linear(x.view(3, 2, 24).select(1, 0), weight, bias, threads: 1), 1e-5);
+    }
+
+    [Fact]
+    public void Left_to_libtorch_beyond_eight_rows_for_float16_bfloat16_rows_and_when_a_graph_is_needed()
+    {
+        using var scope = NewDisposeScope();
+        var (x, weight, bias) = Operands(9, 32, 20, withBias: true, ScalarType.Float32);
+        using (no_grad())
+            Assert.True(FewRowLinear.Linear(x, weight, bias, 1).eq(nn.functional.linear(x, weight, bias)).all().item<bool>());
+
+        var bf16 = Operands(2, 32, 20, withBias: true, ScalarType.BFloat16);
+        using (no_grad())
+            Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
+
+        var half = Operands(1, 32, 20, withBias: true, ScalarType.Float16);
+        using (no_grad())
+            Assert.True(FewRowLinear.Linear(half.X, half.Weight, half.Bias, 1).eq(nn.functional.linear(half.X, half.Weight, half.Bias)).all().item<bool>());
+
+        var input = Operands(1, 32, 20, withBias: true, ScalarType.Float32).X.requires_grad_();
+        var output = FewRowLinear.Linear(input, weight, bias, 1);
+        Assert.True(output.requires_grad);
+        output.sum().backward();
+        AssertClose(weight.sum(0, keepdim: true).to(ScalarType.Float64), input.grad!, 1e-5);
+    }
+
+    private static (Tensor X, Tensor Weight, Tensor? Bias) Operands(int rows, int inFeatures, int outFeatures, bool withBias, ScalarType dtype)
+    {
+        using var generator = new Generator(17);
+        var x = randn(new long[] { rows, inFeatures }, generator: generator).to(dtype);
+        var weight = (randn(new long[] { outFeatures, inFeatures }, generator: generator) * 0.1).to(dtype);
+        var bias = withBias ? randn(new long[] { outFeatures }, generator: generator).to(dtype) : null;
+        return (x, weight, bias);
+    }
+
+    private static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
+        nn.functional.linear(x.to(ScalarType.Float64), weight.to(ScalarType.Float64), bias?.to(ScalarType.Float64));
+
+    /// <summary>|actual − expected| ≤ tolerance · max(1, |expected|) elementwise.</summary>
+    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        var error = (actual.to(ScalarType.Float64) - expected).abs() / expected.abs().clamp_min(1.0);
+        var worst = error.max().item<double>();
+        Assert.True(worst <= tolerance, $"largest relative error {worst:E2} exceeds {tolerance:E2}");
+        Assert.False(actual.isnan().any().item<bool>());
+    }
+}
