@@ -83,6 +83,9 @@ internal static class SteerApp
                 .WithDescription("Export to llama.cpp: a GGUF model (additions folded in) or a control vector (--format control-vector).")
                 .WithExample("export", "models/gpt2", "--format", "gguf", "--dtype", "q8_0", "--out", "gpt2.q8_0.gguf")
                 .WithExample("export", "models/gpt2", "--format", "control-vector", "--add", "blocks.6.resid_post=love.safetensors*4", "--out", "love.gguf");
+            config.AddCommand<ServeCommand>("serve")
+                .WithDescription("Serve the model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, streaming), steered per request.")
+                .WithExample("serve", "models/gpt2", "--port", "8000", "--vector", "love=love.safetensors");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Steer \"I think dogs are\" with a Love - Hate vector and show the completions side by side.")
                 .WithExample("demo");

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Steering.Generation;
 
@@ -134,7 +135,8 @@ internal sealed class ApiResponses(ApiEndpoint endpoint, string modelName)
     private static byte[] Json(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer)) write(writer);
+        // Relaxed escaping: an API body, never embedded in HTML, so apostrophes and non-ASCII text stay readable.
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })) write(writer);
         return buffer.WrittenSpan.ToArray();
     }
 }
