@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Steering.Editing;
 using Steering.Hooks;
 using Steering.Models.Gpt2;
 using static TorchSharp.torch;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Runtime.InteropServices;
+using Steering.Editing;
 using Steering.Hooks;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Reflection;
+using Steering.Editing;
 using Steering.Generators.Tests.Support;
 using Steering.Models.Gpt2;
 using Steering.Schema;

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Steering.Checkpoints.Gguf;
+using Steering.Editing;
 using Steering.Export;
 using Steering.Vectors;
 using Xunit.Abstractions;

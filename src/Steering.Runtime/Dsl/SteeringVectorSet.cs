@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Steering.Checkpoints;
+using Steering.Editing;
 using Steering.Hooks;
 using Steering.Schema;
 using Steering.Vectors;
@@ -42,25 +43,25 @@ public abstract class SteeringVectorSet : IDisposable
     /// <paramref name="positions"/> selects), in one scope. Dispose the scope to remove them.
     /// </summary>
     /// <exception cref="SteeringException">The model is not the schema's, or a site has no vector yet.</exception>
-    public HookScope Apply(HookedTransformer model, double coefficient = 1.0, Func<HookContext, Tensor>? positions = null)
+    public HookScope Apply(HookedTransformer model, double coefficient = 1.0, PositionSelector? positions = null)
+    {
+        Schema.Check(model);
+        return ToSpec(coefficient, positions).Apply(model);
+    }
+
+    /// <summary>
+    /// Every site's vector, times <paramref name="coefficient"/>, as a steering spec — for per-call steering
+    /// (<c>GenerationOptions.Steering</c>). The spec refers to this set's vectors: keep the set undisposed while it is used.
+    /// </summary>
+    /// <exception cref="SteeringException">A site has no vector yet.</exception>
+    public SteeringSpec ToSpec(double coefficient = 1.0, PositionSelector? positions = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Schema.Check(model);
         var missing = Sites.Where((_, i) => _vectors[i] is null).Select(s => s.Name).ToList();
         if (missing.Count > 0)
             throw new SteeringException($"{GetType().Name} has no vector for {string.Join(", ", missing)} yet (set it, build it or load it)");
-        var scope = model.Hooks.CreateScope();
-        try
-        {
-            for (var i = 0; i < Sites.Count; i++)
-                scope.AddVector(Sites[i].Name, _vectors[i]!, coefficient, positions);
-            return scope;
-        }
-        catch
-        {
-            scope.Dispose();
-            throw;
-        }
+        var options = new AddOptions { Positions = positions };
+        return Sites.Select((site, i) => (site, i)).Aggregate(SteeringSpec.Empty, (spec, s) => spec.Add(s.site, _vectors[s.i]!, coefficient, options));
     }
 
     /// <summary>Saves the vectors as one safetensors file (a tensor per hook name) and its sidecar.</summary>
