@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 using static TorchSharp.torch;
 
@@ -34,7 +35,7 @@ internal sealed class BatchState(HookedTransformer model) : IDisposable
         try
         {
             var (ids, mask) = TokenBatch.LeftPad(joining.Select(r => r.Request.PromptIds).ToList(), model.SpecialTokens.PaddingId, model.Device);
-            chosen = Choose(model.Forward(ids, mask, cache, lastPositionLogits: true), joining);
+            chosen = Choose(model.Forward(ids, mask, cache, lastPositionLogits: true, RowsSteering(joining)), joining);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
@@ -56,7 +57,7 @@ internal sealed class BatchState(HookedTransformer model) : IDisposable
         try
         {
             var ids = tensor(_rows.Select(r => r.NextInput).ToArray(), new long[] { _rows.Count, 1 }, ScalarType.Int64, model.Device);
-            chosen = Choose(model.Forward(ids, null, _cache, lastPositionLogits: true), _rows);
+            chosen = Choose(model.Forward(ids, null, _cache, lastPositionLogits: true, RowsSteering(_rows)), _rows);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
@@ -96,6 +97,10 @@ internal sealed class BatchState(HookedTransformer model) : IDisposable
         _rows = kept.Select(row => _rows[(int)row]).ToList();
         _cache.KeepRows(kept);
     }
+
+    /// <summary>This pass's per-row steering: row r steered by its request's session (null when no row is steered).</summary>
+    private RowSteering? RowsSteering(IReadOnlyList<ScheduledRequest> rows) =>
+        rows.Any(r => r.Steering is not null) ? new RowSteering(model.Hooks, rows.Select(r => r.Steering).ToList()) : null;
 
     /// <summary>
     /// Each row's next token from its last logits: greedy rows from one argmax over the batch, sampling rows each by

@@ -14,7 +14,8 @@ namespace Steering.Serving;
 /// Requests join the running batch between decode steps — each new request's prompt is prefilled (new requests
 /// together, left-padded), then its KV cache rows are merged into the batch's, aligned by left padding — and leave it
 /// as they finish or are cancelled, their cache rows dropped. Every request keeps its own options (length, greedy or
-/// seeded sampling, stop tokens and stop sequences), and its output is the one
+/// seeded sampling, stop tokens and stop sequences) and its own steering (<see cref="GenerationOptions.Steering"/>: a
+/// pass applies each row's spec to that row only), and its output is the one
 /// <see cref="HookedTransformer.Generate(IReadOnlyList{IReadOnlyList{int}}, GenerationOptions?)"/> gives for its prompt
 /// alone: padding is masked, each sequence keeps its own positions, and a sampling request draws from its own seeded
 /// generator.
@@ -75,7 +76,8 @@ public sealed class GenerationScheduler : IDisposable
     /// cache rows; the enumeration then throws <see cref="OperationCanceledException"/>.
     /// </summary>
     /// <exception cref="SteeringException">The request does not fit the model: an empty prompt, an id outside the
-    /// vocabulary, prompt plus new tokens longer than the context, bad sampling settings, stop sequences without a tokenizer.</exception>
+    /// vocabulary, prompt plus new tokens longer than the context, bad sampling settings, a steering spec that does not
+    /// fit the model, stop sequences without a tokenizer.</exception>
     public IAsyncEnumerable<GenerationChunk> Stream(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         Validate(request);
@@ -109,6 +111,7 @@ public sealed class GenerationScheduler : IDisposable
         ArgumentNullException.ThrowIfNull(request.StopSequences);
         TokenBatch.Validate(new[] { request.PromptIds });
         TokenSampler.Validate(request.Options);
+        request.Options.Steering?.Check(_model);
         var vocabulary = _model.Dimensions.DVocab;
         foreach (var id in request.PromptIds)
             if (id < 0 || id >= vocabulary)
@@ -190,8 +193,22 @@ public sealed class GenerationScheduler : IDisposable
         while (joining.Count < room && _queue.TryDequeue(out var request))
         {
             if (request.Cancellation.IsCancellationRequested) request.Drop();
-            else if (request.Start()) joining.Add(request);
+            else if (Started(request)) joining.Add(request);
         }
         if (joining.Count > 0) _batch.Join(joining);
+    }
+
+    /// <summary>Starts a request that is about to join; false when it is already over (no tokens asked, or it failed).</summary>
+    private bool Started(ScheduledRequest request)
+    {
+        try
+        {
+            return request.Start(_model.Hooks);
+        }
+        catch (SteeringException error)
+        {
+            request.Fail(error);
+            return false;
+        }
     }
 }

@@ -3,14 +3,17 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Channels;
+using Steering.Editing;
 using Steering.Generation;
+using Steering.Hooks;
 using Steering.Tokenization;
 
 namespace Steering.Serving;
 
 /// <summary>
 /// A request inside the scheduler: its stop rules, its own sampler (so a seeded draw is the one it would get alone),
-/// what it has produced, and the channel its chunks go to. Only the scheduler's thread calls its methods, except
+/// its own steering session (which follows it from row to row as the batch changes), what it has produced, and the
+/// channel its chunks go to. Only the scheduler's thread calls its methods, except
 /// <see cref="Reader"/> and <see cref="Abandon"/>, which belong to the caller.
 /// </summary>
 internal sealed class ScheduledRequest : IDisposable
@@ -46,14 +49,22 @@ internal sealed class ScheduledRequest : IDisposable
     /// <summary>The caller's end of the chunk stream.</summary>
     public ChannelReader<GenerationChunk> Reader => _chunks.Reader;
 
-    /// <summary>Called when the request joins: makes its sampler. Returns false (and completes it) when it asks for no tokens.</summary>
-    public bool Start()
+    /// <summary>The request's own steering (its spec and per-request state such as CAST decisions); null when unsteered.</summary>
+    public SteeringSession? Steering { get; private set; }
+
+    /// <summary>
+    /// Called when the request joins: makes its sampler and its steering session. Returns false (and completes it) when
+    /// it asks for no tokens.
+    /// </summary>
+    /// <exception cref="SteeringException">The steering spec does not fit the model.</exception>
+    public bool Start(HookPointCollection points)
     {
         if (Request.Options.MaxNewTokens == 0)
         {
             Finish(null, "", StopReason.MaxNewTokens);
             return false;
         }
+        if (Request.Options.Steering is { IsEmpty: false } spec) Steering = new SteeringSession(spec, points);
         _sampler = new TokenSampler(Request.Options);
         return true;
     }

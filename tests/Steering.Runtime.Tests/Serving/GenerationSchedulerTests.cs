@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using Steering.Editing;
 using Steering.Generation;
 using Steering.Serving;
 using Steering.Tests.Support;
@@ -77,6 +78,40 @@ public sealed class GenerationSchedulerTests
             }))
             .ToList();
         await AssertSameAsAlone(model, requests, maxBatchSize: 3);
+    }
+
+    [Fact]
+    public async Task Requests_steered_differently_in_one_batch_each_get_their_own_steering_only()
+    {
+        using var model = TinyGpt2.Create();
+        using var generator = new TorchSharp.torch.Generator(11);
+        using var love = TorchSharp.torch.randn(new long[] { model.Dimensions.DModel }, generator: generator);
+        using var other = TorchSharp.torch.randn(new long[] { model.Dimensions.DModel }, generator: generator);
+        using var gate = TorchSharp.torch.randn(new long[] { model.Dimensions.DModel }, generator: generator);
+        var specs = new SteeringSpec?[]
+        {
+            null,
+            SteeringSpec.Empty.Add("blocks.0.resid_post", love, 4),
+            SteeringSpec.Empty.Add("blocks.0.resid_post", love, -4),
+            SteeringSpec.Empty.Add("blocks.1.resid_pre", other, 3).Ablate("blocks.1.mlp_out", love),
+            // CAST: steered only when the prompt's activation along `gate` passes the threshold, decided per request.
+            SteeringSpec.Empty.Add("blocks.1.resid_post", other, 6).When("blocks.0.resid_post", gate, 0.0),
+        };
+        var requests = Prompts(15, model.Dimensions.DVocab)
+            .Select((prompt, i) => new GenerationRequest(prompt, new GenerationOptions
+            {
+                MaxNewTokens = 4 + 3 * i % 11,
+                StopTokens = [],
+                Sample = i % 3 == 1,
+                Seed = i,
+                Steering = specs[i % specs.Length],
+            }))
+            .ToList();
+        await AssertSameAsAlone(model, requests, maxBatchSize: 6);
+        // The steering matters: the same requests unsteered give other tokens.
+        var unsteered = requests.Select(r => model.Generate(new[] { r.PromptIds }, r.Options with { Steering = null })[0].NewIds).ToList();
+        var steered = requests.Select(r => model.Generate(new[] { r.PromptIds }, r.Options)[0].NewIds).ToList();
+        Assert.Contains(Enumerable.Range(0, requests.Count), i => !unsteered[i].SequenceEqual(steered[i]));
     }
 
     [Fact]
@@ -187,13 +222,16 @@ public sealed class GenerationSchedulerTests
         using var scheduler = new GenerationScheduler(model);
         var context = model.Dimensions.NCtx;
         void Refused(GenerationRequest request, string part) =>
-            Assert.Contains(part, Assert.Throws<SteeringException>(() => scheduler.Stream(request)).Message, StringComparison.Ordinal);
+            Assert.Contains(part, Assert.ThrowsAny<SteeringException>(() => scheduler.Stream(request)).Message, StringComparison.Ordinal);
 
         Refused(new GenerationRequest([1, 2, 3], GenerationOptions.Greedy(context - 2)), $"the model's context is {context}");
         Refused(new GenerationRequest([1, 50257], GenerationOptions.Greedy(2)), "token id 50257 is outside the vocabulary");
         Refused(new GenerationRequest([], GenerationOptions.Greedy(2)), "has no tokens");
         Refused(new GenerationRequest([1], new GenerationOptions { Sample = true, Temperature = 0 }), "temperature 0");
         Refused(new GenerationRequest([1], GenerationOptions.Greedy(2)) { StopSequences = [""] }, "a stop sequence is empty");
+        using var wrongSize = TorchSharp.torch.ones(7);
+        Refused(new GenerationRequest([1], GenerationOptions.Greedy(2) with { Steering = SteeringSpec.Empty.Add("blocks.0.resid_post", wrongSize) }), "blocks.0.resid_post");
+        Refused(new GenerationRequest([1], GenerationOptions.Greedy(2) with { Steering = SteeringSpec.Empty.Add("blocks.9.resid_post", wrongSize) }), "blocks.9");
     }
 
     [Fact]
