@@ -21,7 +21,8 @@ namespace Steering.Extensions.AI;
 /// <remarks>
 /// <see cref="ChatOptions"/>: <c>Temperature</c> null or 0 is greedy (the same reply every time), above 0 samples;
 /// <c>TopP</c>, <c>TopK</c>, <c>Seed</c> (a sampled reply without one is a fresh draw), <c>MaxOutputTokens</c> (default:
-/// the rest of the context), <c>StopSequences</c>. Tools and response formats are not supported.
+/// the rest of the context), <c>StopSequences</c>; steering for one call with
+/// <see cref="SteeringChatOptions.WithSteering"/>. Tools and response formats are not supported.
 /// </remarks>
 public sealed class SteeringChatClient : IChatClient
 {
@@ -119,6 +120,7 @@ public sealed class SteeringChatClient : IChatClient
             TopP = options?.TopP,
             TopK = options?.TopK,
             Seed = options?.Seed ?? Random.Shared.NextInt64(),
+            Steering = options.GetSteering(),
         };
         var request = new GenerationRequest(prompt, generation) { StopSequences = options?.StopSequences?.ToList() ?? [] };
         _scheduler.Validate(request);

@@ -19,11 +19,10 @@ internal enum ApiEndpoint
 }
 
 /// <summary>A completion request read from its JSON body: what to generate, and how to answer.</summary>
-/// <param name="Generation">The prompt's ids and the generation options.</param>
-/// <param name="Steering">The request's own steering.</param>
+/// <param name="Generation">The prompt's ids and the generation options, the request's own steering among them.</param>
 /// <param name="Stream">Answer with server-sent events.</param>
 /// <param name="IncludeUsage">When streaming, end with a chunk carrying the token counts (<c>stream_options.include_usage</c>).</param>
-internal sealed record ApiRequest(GenerationRequest Generation, IReadOnlyList<SteeringEntry> Steering, bool Stream, bool IncludeUsage)
+internal sealed record ApiRequest(GenerationRequest Generation, bool Stream, bool IncludeUsage)
 {
     /// <summary>The most tokens a completion gets when <c>max_tokens</c> is not given (OpenAI's default for completions).</summary>
     public const int DefaultCompletionTokens = 16;
@@ -65,12 +64,13 @@ internal sealed record ApiRequest(GenerationRequest Generation, IReadOnlyList<St
             TopK = topK is > 0 ? (int)topK : null, // vLLM's convention: 0 or -1 turns top-k off
             // Without a seed a sampled reply is a fresh draw, as OpenAI's are; with one it is reproducible.
             Seed = JsonFields.Integer(body, "seed") ?? Random.Shared.NextInt64(),
+            Steering = SteeringEntry.Spec(SteeringEntry.Read(body, vectors)),
         };
         var stream = JsonFields.Flag(body, "stream");
         var includeUsage = JsonFields.Get(body, "stream_options") is { ValueKind: JsonValueKind.Object } streamOptions
             && JsonFields.Flag(streamOptions, "include_usage");
         var generation = new GenerationRequest(prompt, options) { StopSequences = JsonFields.Texts(body, "stop") };
-        return new ApiRequest(generation, SteeringEntry.Read(body, vectors), stream, includeUsage);
+        return new ApiRequest(generation, stream, includeUsage);
     }
 
     /// <summary><c>prompt</c>: a string (tokenized as <c>steer generate --prompt</c> does), one string in a list, or token ids.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
+using Steering.Editing;
 using Steering.Vectors;
 
 namespace Steering.Server.OpenAi;
@@ -24,4 +25,12 @@ internal sealed record SteeringEntry(string Hook, string VectorName, SteeringVec
             var coefficient = JsonFields.Number(entry, "coefficient") ?? 1.0;
             return new SteeringEntry(hook, name, vector, coefficient);
         }).ToList();
+
+    /// <summary>
+    /// The entries as one spec, in order (null for none); its hooks and vector sizes are checked against the model when
+    /// the scheduler validates the request.
+    /// </summary>
+    /// <exception cref="SteeringException">A coefficient is not finite.</exception>
+    public static SteeringSpec? Spec(IReadOnlyList<SteeringEntry> entries) =>
+        entries.Count == 0 ? null : entries.Aggregate(SteeringSpec.Empty, (spec, entry) => spec.Add(entry.Hook, entry.Vector.Values, entry.Coefficient));
 }
