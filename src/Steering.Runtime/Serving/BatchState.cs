@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Steering.Editing;
 using Steering.Generation;
 using static TorchSharp.torch;
@@ -15,9 +16,14 @@ internal sealed class BatchState(HookedTransformer model) : IDisposable
 {
     private readonly KvCache _cache = model.CreateCache();
     private List<ScheduledRequest> _rows = new();
+    private long _steps;
+    private long _rowsDecoded;
 
     /// <summary>The number of running requests.</summary>
     public int Count => _rows.Count;
+
+    /// <summary>Decode steps run, and the rows they held in all (their ratio is the mean batch size).</summary>
+    public (long Steps, long Rows) Decoded => (Interlocked.Read(ref _steps), Interlocked.Read(ref _rowsDecoded));
 
     /// <summary>Positions in the batch's KV cache, padding included.</summary>
     public int CachedPositions => _cache.Length;
@@ -64,6 +70,8 @@ internal sealed class BatchState(HookedTransformer model) : IDisposable
             FailAll(error);
             return;
         }
+        Interlocked.Increment(ref _steps);
+        Interlocked.Add(ref _rowsDecoded, _rows.Count);
         var row = 0;
         Keep(request => request.Accept(chosen[row++]));
     }

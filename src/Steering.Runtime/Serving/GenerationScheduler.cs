@@ -66,6 +66,9 @@ public sealed class GenerationScheduler : IDisposable
     /// <summary>True while the scheduler waits for work (tests: wait for it to settle).</summary>
     internal bool IsIdle => Volatile.Read(ref _idle);
 
+    /// <summary>Decode steps run and the rows they held in all (tests and benchmarks: the mean batch size).</summary>
+    internal (long Steps, long Rows) Decoded => _batch.Decoded;
+
     /// <summary>Positions in the running batch's KV cache, padding included (tests: rows leave with their requests).</summary>
     internal int CachedPositions => _batch.CachedPositions;
 
