@@ -250,6 +250,14 @@ public partial class HookedTransformer : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="text"/> once, recording the activations at the points named <paramref name="names"/>.</summary>
+    /// <returns>The logits and the cache (the caller disposes both).</returns>
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return RunWithCache(text, names.Select(name => (HookTarget)name).ToArray());
+    }
+
     /// <summary>Token ids as a [1, pos] tensor on the model's device.</summary>
     public Tensor TokenTensor(IReadOnlyList<int> ids) =>
         tensor(ids.Select(id => (long)id).ToArray(), new long[] { 1, ids.Count }, ScalarType.Int64, Device);

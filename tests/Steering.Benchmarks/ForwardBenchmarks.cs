@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Steering.Editing;
 using Steering.Hooks;
 using Steering.Models.Gpt2;
 using static TorchSharp.torch;

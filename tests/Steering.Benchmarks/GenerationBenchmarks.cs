@@ -6,7 +6,6 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using Steering.Editing;
 using Steering.Generation;
 using Steering.Hooks;
 using Steering.Models.Gpt2;

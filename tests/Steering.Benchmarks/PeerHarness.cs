@@ -5,7 +5,6 @@ using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using Steering.Checkpoints.Gguf;
-using Steering.Editing;
 using Steering.Export;
 using Steering.Generation;
 using static TorchSharp.torch;

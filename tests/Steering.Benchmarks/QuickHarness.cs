@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Runtime.InteropServices;
-using Steering.Editing;
 using Steering.Hooks;
 using static TorchSharp.torch;
 

@@ -44,6 +44,17 @@ internal abstract class Edit
     /// <summary>The activation edited at every position ([batch, pos, …], same shape, dtype and device as <paramref name="x"/>).</summary>
     public abstract Tensor Edited(Tensor x, EditContext context);
 
+    /// <summary>What the edit does besides where: tensors compare by reference, everything else by value.</summary>
+    protected abstract object?[] Settings { get; }
+
+    /// <summary>Same kind, target, positions, conditions and settings (tensors by reference).</summary>
+    public override bool Equals(object? obj) =>
+        obj is Edit other && other.GetType() == GetType() && Target == other.Target && Positions.Equals(other.Positions)
+        && _conditions.SequenceEqual(other._conditions) && Settings.SequenceEqual(other.Settings, SettingComparer.Instance);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(GetType(), Target);
+
     /// <summary>The activation with this edit applied at the selected real positions.</summary>
     public Tensor Apply(Tensor x, EditContext context) => context.Blend(x, Edited(x, context), Positions);
 
@@ -59,6 +70,16 @@ internal abstract class Edit
         var d = direction.to(x.dtype, x.device).flatten();
         return d / d.norm();
     }
+}
+
+/// <summary>Compares edit settings: tensors (and delegates) by reference, values by value.</summary>
+internal sealed class SettingComparer : System.Collections.Generic.IEqualityComparer<object?>
+{
+    public static SettingComparer Instance { get; } = new();
+
+    public new bool Equals(object? x, object? y) => ReferenceEquals(x, y) || (x is not (Tensor or Delegate) && object.Equals(x, y));
+
+    public int GetHashCode(object? obj) => obj is Tensor or Delegate ? System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj) : obj?.GetHashCode() ?? 0;
 }
 
 /// <summary>Adds coefficient × (scaled) vector, optionally keeping each position's norm.</summary>
@@ -78,6 +99,8 @@ internal sealed class AddEdit : Edit
         _vector = vector;
         _coefficient = coefficient;
     }
+
+    protected override object?[] Settings => [_vector, _coefficient, _options.Scaling, _options.MeanActivationNorm, _options.PreserveNorm];
 
     public override void Check(HookPoint point) => CheckVector(point, _vector, "vector");
 
@@ -109,6 +132,8 @@ internal sealed class AblateEdit : Edit
         _direction = direction;
     }
 
+    protected override object?[] Settings => [_direction];
+
     public override void Check(HookPoint point) => CheckVector(point, _direction, "direction");
 
     public override Tensor Edited(Tensor x, EditContext context)
@@ -138,6 +163,8 @@ internal sealed class ClampEdit : Edit
         _max = max;
     }
 
+    protected override object?[] Settings => [_direction, _min, _max];
+
     public override void Check(HookPoint point) => CheckVector(point, _direction, "direction");
 
     public override Tensor Edited(Tensor x, EditContext context)
@@ -165,6 +192,8 @@ internal sealed class PatchEdit : Edit
         ActivationEdits.CheckValues(source, "patch source", target.Name);
         _source = source;
     }
+
+    protected override object?[] Settings => [_source];
 
     public override void Check(HookPoint point)
     {
@@ -196,6 +225,8 @@ internal sealed class CustomEdit : Edit
 
     public CustomEdit(HookTarget target, HookFunction edit, PositionSelector? positions) : base(target, positions) =>
         _edit = edit ?? throw new ArgumentNullException(nameof(edit));
+
+    protected override object?[] Settings => [_edit];
 
     public override void Check(HookPoint point)
     {

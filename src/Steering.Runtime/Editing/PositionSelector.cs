@@ -12,15 +12,17 @@ namespace Steering.Editing;
 /// so far. The prompt is what a call's (a request's) first pass held; every later position is generated. Padding is
 /// never edited, whatever is selected.
 /// </summary>
-public sealed class PositionSelector
+public sealed class PositionSelector : IEquatable<PositionSelector>
 {
     private readonly Func<EditContext, Tensor> _select;
     private readonly string _text;
+    private readonly object _key;
 
-    private PositionSelector(string text, Func<EditContext, Tensor> select)
+    private PositionSelector(string text, Func<EditContext, Tensor> select, object? key = null)
     {
         _text = text;
         _select = select;
+        _key = key ?? text;
     }
 
     /// <summary>Every real position: the prompt and generated tokens.</summary>
@@ -79,15 +81,24 @@ public sealed class PositionSelector
     public static PositionSelector Where(Func<HookContext, Tensor> select)
     {
         ArgumentNullException.ThrowIfNull(select);
-        return new("custom", c => select(c.Hook));
+        return new("custom", c => select(c.Hook), select);
     }
 
     /// <summary>Positions both this and <paramref name="other"/> select.</summary>
     public PositionSelector And(PositionSelector other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return new($"{_text} and {other._text}", c => _select(c).logical_and(other._select(c)));
+        return new($"{_text} and {other._text}", c => _select(c).logical_and(other._select(c)), (_key, other._key));
     }
+
+    /// <summary>Selects the same positions by construction (a custom selector: the same function).</summary>
+    public bool Equals(PositionSelector? other) => other is not null && _key.Equals(other._key);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as PositionSelector);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => _key.GetHashCode();
 
     /// <summary>[batch, pos] bool: the selected real (non-padding) positions.</summary>
     internal Tensor Select(EditContext context) => _select(context).logical_and(context.Hook.Pass.IsToken);

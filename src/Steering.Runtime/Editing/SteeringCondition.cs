@@ -1,3 +1,4 @@
+using System;
 using Steering.Hooks;
 using static TorchSharp.torch;
 
@@ -11,7 +12,7 @@ namespace Steering.Editing;
 /// pass, and every generated token).
 /// </summary>
 /// <remarks>The condition refers to <see cref="Direction"/>; keep the tensor alive and unchanged while it is used.</remarks>
-public sealed class SteeringCondition
+public sealed class SteeringCondition : IEquatable<SteeringCondition>
 {
     /// <summary>A condition at <paramref name="point"/>.</summary>
     /// <exception cref="SteeringException">The direction is not a finite, non-zero float tensor, or the threshold is not in [-1, 1].</exception>
@@ -45,6 +46,16 @@ public sealed class SteeringCondition
         var cosine = nn.functional.cosine_similarity(mean, direction, 1, 1e-12);
         return cosine.gt(Threshold).cpu().data<bool>().ToArray();
     }
+
+    /// <summary>Same point and threshold, and the same direction tensor (by reference).</summary>
+    public bool Equals(SteeringCondition? other) =>
+        other is not null && Point == other.Point && ReferenceEquals(Direction, other.Direction) && Threshold.Equals(other.Threshold);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as SteeringCondition);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Point, System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Direction), Threshold);
 
     /// <inheritdoc/>
     public override string ToString() => $"cos({Point.Name}, condition) > {Threshold}";

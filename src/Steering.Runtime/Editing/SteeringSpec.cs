@@ -146,14 +146,17 @@ public sealed class SteeringSpec : IEquatable<SteeringSpec>
         return model.Hooks.CreateScope().Apply(this);
     }
 
-    /// <summary>Same edits, in the same order, on the same tensors (by reference) with the same settings.</summary>
+    /// <summary>
+    /// Same edits in the same order: same kinds, targets, position selectors (the same selector objects), conditions,
+    /// settings by value and tensors by reference.
+    /// </summary>
     public bool Equals(SteeringSpec? other) => other is not null && _edits.SequenceEqual(other._edits);
 
     /// <inheritdoc/>
     public override bool Equals(object? obj) => Equals(obj as SteeringSpec);
 
     /// <inheritdoc/>
-    public override int GetHashCode() => _edits.Length;
+    public override int GetHashCode() => _edits.Aggregate(_edits.Length, (hash, edit) => HashCode.Combine(hash, edit));
 
     /// <inheritdoc/>
     public override string ToString() => IsEmpty ? "no steering" : string.Join("; ", _edits);

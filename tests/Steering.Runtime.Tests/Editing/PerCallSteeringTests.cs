@@ -106,4 +106,25 @@ public sealed class PerCallSteeringTests
         using (spec.Apply(model)) Assert.Equal(model.Generate([Prompt], Greedy)[0].NewIds, perCallText);
         Assert.NotEqual(model.Generate([Prompt], Greedy)[0].NewIds, perCallText);
     }
+
+    [Fact]
+    public void Specs_are_immutable_compose_in_order_and_compare_by_value()
+    {
+        using var scope = NewDisposeScope();
+        var v = ones(32);
+        var add = SteeringSpec.Empty.Add("embed", v, 2, new AddOptions { Positions = PositionSelector.First(2) });
+        var ablate = SteeringSpec.Empty.Ablate("blocks.0.resid_post", v);
+        var both = add.Then(ablate);
+        Assert.Equal(1, add.Count);
+        Assert.Equal(2, both.Count);
+        Assert.Equal(["embed", "blocks.0.resid_post"], both.Targets.Select(t => t.Name));
+        Assert.Equal(both, SteeringSpec.Combine(SteeringSpec.Empty.Add("embed", v, 2, new AddOptions { Positions = PositionSelector.First(2) }), ablate));
+        Assert.Equal(both.GetHashCode(), SteeringSpec.Combine(add, SteeringSpec.Empty, ablate).GetHashCode());
+        Assert.NotEqual(both, ablate.Then(add));
+        Assert.NotEqual(add, SteeringSpec.Empty.Add("embed", v, 3, new AddOptions { Positions = PositionSelector.First(2) }));
+        Assert.NotEqual(add, SteeringSpec.Empty.Add("embed", ones(32), 2, new AddOptions { Positions = PositionSelector.First(2) }));
+        Assert.Equal(both.When("embed", v, 0.5), both.When("embed", v, 0.5));
+        Assert.NotEqual(both, both.When("embed", v, 0.5));
+        Assert.True(SteeringSpec.Empty.IsEmpty && SteeringSpec.Combine().IsEmpty);
+    }
 }
