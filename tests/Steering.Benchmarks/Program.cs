@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 32] [--threads N] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
@@ -36,7 +36,7 @@ public static class Program
             var clients = (Option(args, "--clients") ?? "1,4,16,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
             return ServeHarness.Run(clients,
                 Option(args, "--requests") is string r ? int.Parse(r, CultureInfo.InvariantCulture) : 32,
-                Option(args, "--tokens") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : 32,
+                Option(args, "--tokens") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : 16,
                 threads);
         }
         if (args.Contains("--llama1b")) return Llama1BHarness.Run(Option(args, "--dir"), threads);

@@ -49,9 +49,10 @@ internal sealed class BatchState(HookedTransformer model) : IDisposable
             return;
         }
         var continuing = Enumerable.Range(0, joining.Count).Where(row => joining[row].Accept(chosen[row])).ToList();
+        // Rows first: should the merge fail, the scheduler fails every running request, these included.
+        _rows.AddRange(continuing.Select(row => joining[row]));
         cache.KeepRows(continuing.Select(row => (long)row).ToList());
         _cache.Append(cache);
-        _rows.AddRange(continuing.Select(row => joining[row]));
     }
 
     /// <summary>One decode step: every running request's last token in, its next token out; finished requests leave.</summary>

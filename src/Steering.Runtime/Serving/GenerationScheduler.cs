@@ -181,6 +181,12 @@ public sealed class GenerationScheduler : IDisposable
             {
                 break;
             }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                // Between passes (rows leaving or joining the cache): the batch's state may be half-changed, so every
+                // running request ends with the error; the scheduler itself goes on with the next requests.
+                _batch.FailAll(error);
+            }
         }
         var stopped = new ObjectDisposedException(nameof(GenerationScheduler));
         _batch.FailAll(stopped);

@@ -61,7 +61,7 @@ internal sealed record ApiRequest(GenerationRequest Generation, bool Stream, boo
             Sample = temperature > 0,
             Temperature = temperature > 0 ? temperature : 1.0,
             TopP = topP,
-            TopK = topK is > 0 ? (int)topK : null, // vLLM's convention: 0 or -1 turns top-k off
+            TopK = topK is > 0 ? (int)Math.Min(topK.Value, int.MaxValue) : null, // vLLM's convention: 0 or -1 turns top-k off
             // Without a seed a sampled reply is a fresh draw, as OpenAI's are; with one it is reproducible.
             Seed = JsonFields.Integer(body, "seed") ?? Random.Shared.NextInt64(),
             Steering = SteeringEntry.Spec(SteeringEntry.Read(body, vectors)),

@@ -19,24 +19,7 @@ internal sealed class ApiResponses(ApiEndpoint endpoint, string modelName)
     public byte[] Completion(string text, StopReason reason, int promptTokens, int completionTokens) => Json(writer =>
     {
         Header(writer, endpoint == ApiEndpoint.ChatCompletions ? "chat.completion" : "text_completion");
-        writer.WriteStartArray("choices");
-        writer.WriteStartObject();
-        writer.WriteNumber("index", 0);
-        if (endpoint == ApiEndpoint.ChatCompletions)
-        {
-            writer.WriteStartObject("message");
-            writer.WriteString("role", "assistant");
-            writer.WriteString("content", text);
-            writer.WriteEndObject();
-        }
-        else
-        {
-            writer.WriteString("text", text);
-            writer.WriteNull("logprobs");
-        }
-        writer.WriteString("finish_reason", FinishReason(reason));
-        writer.WriteEndObject();
-        writer.WriteEndArray();
+        Choices(writer, text, reason, delta: false, first: false);
         Usage(writer, promptTokens, completionTokens);
         writer.WriteEndObject();
     });
@@ -48,25 +31,7 @@ internal sealed class ApiResponses(ApiEndpoint endpoint, string modelName)
     public byte[] Chunk(string text, StopReason? reason, bool first = false) => Json(writer =>
     {
         Header(writer, endpoint == ApiEndpoint.ChatCompletions ? "chat.completion.chunk" : "text_completion");
-        writer.WriteStartArray("choices");
-        writer.WriteStartObject();
-        writer.WriteNumber("index", 0);
-        if (endpoint == ApiEndpoint.ChatCompletions)
-        {
-            writer.WriteStartObject("delta");
-            if (first) writer.WriteString("role", "assistant");
-            if (text.Length > 0 || first) writer.WriteString("content", text);
-            writer.WriteEndObject();
-        }
-        else
-        {
-            writer.WriteString("text", text);
-            writer.WriteNull("logprobs");
-        }
-        if (reason is StopReason stop) writer.WriteString("finish_reason", FinishReason(stop));
-        else writer.WriteNull("finish_reason");
-        writer.WriteEndObject();
-        writer.WriteEndArray();
+        Choices(writer, text, reason, delta: true, first);
         writer.WriteEndObject();
     });
 
@@ -121,6 +86,33 @@ internal sealed class ApiResponses(ApiEndpoint endpoint, string modelName)
         writer.WriteString("object", kind);
         writer.WriteNumber("created", _created);
         writer.WriteString("model", modelName);
+    }
+
+    /// <summary>
+    /// The one choice: a chat message (whole) or delta (streamed: the role on the first, content when there is some),
+    /// or a completion's text; and its finish reason (null until the end).
+    /// </summary>
+    private void Choices(Utf8JsonWriter writer, string text, StopReason? reason, bool delta, bool first)
+    {
+        writer.WriteStartArray("choices");
+        writer.WriteStartObject();
+        writer.WriteNumber("index", 0);
+        if (endpoint == ApiEndpoint.ChatCompletions)
+        {
+            writer.WriteStartObject(delta ? "delta" : "message");
+            if (!delta || first) writer.WriteString("role", "assistant");
+            if (!delta || first || text.Length > 0) writer.WriteString("content", text);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteString("text", text);
+            writer.WriteNull("logprobs");
+        }
+        if (reason is StopReason stop) writer.WriteString("finish_reason", FinishReason(stop));
+        else writer.WriteNull("finish_reason");
+        writer.WriteEndObject();
+        writer.WriteEndArray();
     }
 
     private static void Usage(Utf8JsonWriter writer, int promptTokens, int completionTokens)

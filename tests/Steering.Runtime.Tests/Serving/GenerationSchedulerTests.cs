@@ -235,6 +235,21 @@ public sealed class GenerationSchedulerTests
     }
 
     [Fact]
+    public async Task A_failing_pass_fails_its_requests_and_the_scheduler_goes_on()
+    {
+        using var model = TinyGpt2.Create();
+        var prompt = Prompts(1, model.Dimensions.DVocab)[0];
+        var expected = model.Generate(new[] { prompt }, GenerationOptions.Greedy(5))[0].NewIds;
+        var failing = true;
+        using var hooks = model.Hooks.CreateScope().Add("blocks.1.resid_pre", (_, _) => failing ? throw new SteeringException("a hook failed") : null);
+        using var scheduler = new GenerationScheduler(model);
+        var error = await Assert.ThrowsAsync<SteeringException>(() => scheduler.GenerateAsync(new GenerationRequest(prompt, GenerationOptions.Greedy(5))));
+        Assert.Equal("a hook failed", error.Message);
+        failing = false;
+        Assert.Equal(expected, (await scheduler.GenerateAsync(new GenerationRequest(prompt, GenerationOptions.Greedy(5)))).NewIds);
+    }
+
+    [Fact]
     public async Task A_disposed_scheduler_ends_its_requests_and_refuses_new_ones()
     {
         using var model = TinyGpt2.Create();
