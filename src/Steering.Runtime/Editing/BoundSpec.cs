@@ -34,9 +34,6 @@ internal sealed class BoundSpec
 
     public HookPointCollection Points { get; }
 
-    /// <summary>True when the spec edits <paramref name="point"/> or reads a condition there.</summary>
-    public bool Touches(HookPoint point) => _edits.ContainsKey(point) || _conditions.ContainsKey(point);
-
     /// <summary>The edits at <paramref name="point"/>, in spec order (empty for none).</summary>
     public IReadOnlyList<BoundEdit> EditsAt(HookPoint point) => _edits.TryGetValue(point, out var edits) ? edits : [];
 

@@ -21,6 +21,7 @@ internal sealed class RowSteering : PassEdits
 {
     private readonly SteeringSession?[] _rows;
     private readonly HookPointCollection _points;
+    private readonly HashSet<HookPoint> _touched;
     private ForwardPass? _pass;
     private Tensor? _promptLengths;
 
@@ -33,6 +34,7 @@ internal sealed class RowSteering : PassEdits
         _rows = rows.ToArray();
         if (_rows.Any(s => s is not null && !ReferenceEquals(s.Bound.Points, points)))
             throw new SteeringException("a steering session was made for another model than this pass's");
+        _touched = _rows.OfType<SteeringSession>().Select(s => s.Bound).Distinct().SelectMany(b => b.TouchedPoints).ToHashSet();
     }
 
     /// <summary>Every row steered by its own new session of <paramref name="spec"/> (one spec for the whole batch).</summary>
@@ -53,11 +55,12 @@ internal sealed class RowSteering : PassEdits
     public HookPointCollection Points => _points;
 
     /// <inheritdoc/>
-    public override bool Touches(HookPoint point) => _rows.Any(s => s is not null && s.Bound.Touches(point));
+    public override bool Touches(HookPoint point) => _touched.Contains(point);
 
     /// <inheritdoc/>
     public override Tensor Run(HookPoint point, Tensor activation, ForwardPass pass)
     {
+        if (!_touched.Contains(point)) return activation;
         if (pass.Positions.shape[0] != _rows.Length)
             throw new SteeringException($"the pass has {pass.Positions.shape[0]} rows but its steering has {_rows.Length}");
         Begin(pass);

@@ -10,16 +10,11 @@ namespace Steering.Tests.Editing;
 /// Each editor on small tensors against values computed by hand: a width-4 model's point, a batch of one sequence of
 /// three positions (the first is left padding), run through the per-row steering exactly as a forward pass runs it.
 /// </summary>
-public sealed class EditorTests : System.IDisposable
+public sealed class EditorTests : TinyModelTest
 {
     private const string Point = "blocks.0.resid_post";
-    private readonly Gpt2Model _model = Gpt2Model.CreateRandom(TinyGpt2.Config(layers: 1, width: 4, heads: 2), 1);
-    private readonly TorchSharp.DisposeScope _scope = NewDisposeScope();
-
-    public void Dispose()
+    public EditorTests() : base(Gpt2Model.CreateRandom(TinyGpt2.Config(layers: 1, width: 4, heads: 2), 1))
     {
-        _scope.Dispose();
-        _model.Dispose();
     }
 
     private static Tensor Row(params float[] values) => tensor(values);
@@ -34,7 +29,7 @@ public sealed class EditorTests : System.IDisposable
     private static ForwardPass Prompt => Pass([0, 0, 1], [true, false, false], [0, 11, 22]);
 
     private Tensor Run(SteeringSpec spec, Tensor x, ForwardPass? pass = null, SteeringSession? session = null) =>
-        new RowSteering(_model.Hooks, [session ?? new SteeringSession(spec, _model.Hooks)]).Run(_model.Hooks[Point], x, pass ?? Prompt);
+        new RowSteering(Model.Hooks, [session ?? new SteeringSession(spec, Model.Hooks)]).Run(Model.Hooks[Point], x, pass ?? Prompt);
 
     private static void Expect(Tensor actual, float[] x1, float[] x2, double tolerance = 1e-6)
     {
@@ -101,11 +96,11 @@ public sealed class EditorTests : System.IDisposable
 
         // A session's first pass is its prompt (positions 0-1); a later pass at position 2 is generated.
         var generated = At(PositionSelector.Generated);
-        var session = new SteeringSession(generated, _model.Hooks);
+        var session = new SteeringSession(generated, Model.Hooks);
         Expect(Run(generated, x, Prompt, session), none, none);
         var decode = new ForwardPass(tensor(new long[] { 2 }).view(1, 1), tensor(new[] { false }).view(1, 1), ForwardPhase.Decode, 3, tensor(new long[] { 33 }).view(1, 1));
-        var rows = new RowSteering(_model.Hooks, [session]);
-        TensorAssert.Equal(tensor(added).view(1, 1, 4), rows.Run(_model.Hooks[Point], zeros(1, 1, 4), decode));
+        var rows = new RowSteering(Model.Hooks, [session]);
+        TensorAssert.Equal(tensor(added).view(1, 1, 4), rows.Run(Model.Hooks[Point], zeros(1, 1, 4), decode));
         Assert.Equal(2, session.PromptLength);
     }
 
@@ -137,17 +132,17 @@ public sealed class EditorTests : System.IDisposable
         // Row 0's prompt mean is [1,0,0,0] (cosine 1 with the condition), row 1's is [0,1,0,0] (cosine 0).
         var condition = Row(1, 0, 0, 0);
         var spec = SteeringSpec.Empty.Add(Point, Row(0, 0, 0, 5), 1).When(Point, condition, 0.5);
-        var sessions = new[] { new SteeringSession(spec, _model.Hooks), new SteeringSession(spec, _model.Hooks) };
-        var rows = new RowSteering(_model.Hooks, sessions);
+        var sessions = new[] { new SteeringSession(spec, Model.Hooks), new SteeringSession(spec, Model.Hooks) };
+        var rows = new RowSteering(Model.Hooks, sessions);
         var x = stack([stack([tensor(new float[] { 1, 0, 0, 0 }), tensor(new float[] { 1, 0, 0, 0 })]), stack([tensor(new float[] { 0, 1, 0, 0 }), tensor(new float[] { 0, 1, 0, 0 })])]);
         var prompt = new ForwardPass(tensor(new long[] { 0, 1, 0, 1 }).view(2, 2), zeros(2, 2, ScalarType.Bool), ForwardPhase.Prefill, 0, zeros(2, 2, ScalarType.Int64));
-        var steered = rows.Run(_model.Hooks[Point], x, prompt);
+        var steered = rows.Run(Model.Hooks[Point], x, prompt);
         TensorAssert.Equal(x[0] + tensor(new float[] { 0, 0, 0, 5 }), steered[0]);
         TensorAssert.Equal(x[1], steered[1]);
 
         // A decode step whose activation no longer matches: the prompt's decision stands.
         var decode = new ForwardPass(tensor(new long[] { 2, 2 }).view(2, 1), zeros(2, 1, ScalarType.Bool), ForwardPhase.Decode, 2, zeros(2, 1, ScalarType.Int64));
-        var step = rows.Run(_model.Hooks[Point], zeros(2, 1, 4), decode);
+        var step = rows.Run(Model.Hooks[Point], zeros(2, 1, 4), decode);
         TensorAssert.Equal(tensor(new float[] { 0, 0, 0, 5, 0, 0, 0, 0 }).view(2, 1, 4), step);
     }
 }

@@ -127,4 +127,37 @@ public sealed class PerCallSteeringTests
         Assert.NotEqual(both, both.When("embed", v, 0.5));
         Assert.True(SteeringSpec.Empty.IsEmpty && SteeringSpec.Combine().IsEmpty);
     }
+
+    [Fact]
+    public void Rows_may_join_and_leave_between_passes_and_each_session_keeps_its_state()
+    {
+        using var model = TinyGpt2.Create();
+        using var scope = NewDisposeScope();
+        var v = Vector(model.Dimensions.DModel, 9, 6);
+        var spec = SteeringSpec.Empty.Add("blocks.0.resid_post", v, 2, new AddOptions { Positions = PositionSelector.Generated })
+            .Then(SteeringSpec.Empty.Add("blocks.1.resid_pre", v, -1).When("blocks.0.resid_mid", v, -1));
+        int[] a = [464, 3290], b = [40, 892, 6844], c = [40, 892, 6844, 389, 13];
+        int[] bLonger = [.. b, 11];
+
+        // Pass 1 holds a and b; pass 2 (recomputed, no cache) holds b — now one token past its prompt — and c, which joins.
+        Tensor Pass(int[][] prompts, params SteeringSession[] sessions)
+        {
+            var (ids, mask) = TokenBatch.LeftPad(prompts, model.SpecialTokens.PaddingId, model.Device);
+            return model.Forward(ids, mask, null, lastPositionLogits: true, new RowSteering(model.Hooks, sessions));
+        }
+        SteeringSession Session() => new(spec, model.Hooks);
+        var (sa, sb, sc) = (Session(), Session(), Session());
+        Pass([a, b], sa, sb);
+        var together = Pass([bLonger, c], sb, sc);
+
+        var alone = Session();
+        Pass([b], alone);
+        TensorAssert.Close(Pass([bLonger], alone)[0], together[0], 2e-5);
+        TensorAssert.Close(Pass([c], Session())[0], together[1], 2e-5);
+        Assert.Equal(3, sb.PromptLength);
+        Assert.Equal(5, sc.PromptLength);
+
+        // The generated position of b was steered: a fresh session (all of bLonger its prompt) gives other logits.
+        Assert.True((Pass([bLonger], Session())[0] - together[0]).abs().max().item<float>() > 1e-3);
+    }
 }

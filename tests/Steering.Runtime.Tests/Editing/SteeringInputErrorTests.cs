@@ -6,22 +6,14 @@ using static TorchSharp.torch;
 namespace Steering.Tests.Editing;
 
 /// <summary>Bad steering input fails with a one-line <see cref="SteeringException"/> before the model runs, and installs nothing.</summary>
-public sealed class SteeringInputErrorTests : System.IDisposable
+public sealed class SteeringInputErrorTests : TinyModelTest
 {
-    private readonly HookedTransformer _model = TinyGpt2.Create();
-    private readonly TorchSharp.DisposeScope _scope = NewDisposeScope();
-
-    public void Dispose()
-    {
-        _scope.Dispose();
-        _model.Dispose();
-    }
 
     private string Fails(SteeringSpec spec)
     {
-        var error = Assert.ThrowsAny<SteeringException>(() => _model.Generate([[40, 892]], GenerationOptions.Greedy(2) with { Steering = spec }));
-        Assert.ThrowsAny<SteeringException>(() => spec.Apply(_model));
-        Assert.False(_model.Hooks.AnyHooked);
+        var error = Assert.ThrowsAny<SteeringException>(() => Model.Generate([[40, 892]], GenerationOptions.Greedy(2) with { Steering = spec }));
+        Assert.ThrowsAny<SteeringException>(() => spec.Apply(Model));
+        Assert.False(Model.Hooks.AnyHooked);
         Assert.DoesNotContain('\n', error.Message);
         return error.Message;
     }
@@ -38,7 +30,7 @@ public sealed class SteeringInputErrorTests : System.IDisposable
     }
 
     [Fact]
-    public void Unknown_hooks_and_points_of_another_model_are_named()
+    public void Unknown_hooks_and_points_of_anotherModel_are_named()
     {
         Assert.Contains("did you mean 'blocks.1.resid_post'", Fails(SteeringSpec.Empty.Add("blocks.1.resid_pst", ones(32))));
         Assert.Contains("has 2 blocks", Fails(SteeringSpec.Empty.Add("blocks.7.resid_post", ones(32))));
@@ -46,7 +38,7 @@ public sealed class SteeringInputErrorTests : System.IDisposable
         Assert.Contains("another model", Fails(SteeringSpec.Empty.Add(other.Hooks["blocks.0.resid_post"], ones(32))));
         var typed = new HookPointRef("blocks.0.resid_post", ["batch", "pos", "d_model"], [48]);
         Assert.Contains("does not fit this model's", Fails(SteeringSpec.Empty.Add(typed, ones(48))));
-        Assert.Contains("another model", Assert.Throws<SteeringException>(() => _model.Hooks.CreateScope().Add(other.Hooks["embed"], (x, _) => x)).Message);
+        Assert.Contains("another model", Assert.Throws<SteeringException>(() => Model.Hooks.CreateScope().Add(other.Hooks["embed"], (x, _) => x)).Message);
     }
 
     [Fact]
@@ -73,7 +65,7 @@ public sealed class SteeringInputErrorTests : System.IDisposable
     public void A_custom_edit_returning_another_shape_fails_with_the_point()
     {
         var spec = SteeringSpec.Empty.Custom("blocks.0.mlp_out", (x, _) => x[.., ..1]);
-        var error = Assert.Throws<SteeringException>(() => _model.Forward(_model.TokenTensor([40, 892]), null, null, spec));
+        var error = Assert.Throws<SteeringException>(() => Model.Forward(Model.TokenTensor([40, 892]), null, null, spec));
         Assert.Contains("blocks.0.mlp_out", error.Message);
     }
 }

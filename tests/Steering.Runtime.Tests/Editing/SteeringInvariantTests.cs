@@ -11,31 +11,23 @@ namespace Steering.Tests.Editing;
 /// Editors on a real (tiny, random) model: the invariants each promises, CAST on whole prompts, and KV-cached
 /// generation with per-call steering equal to recomputing every step from scratch.
 /// </summary>
-public sealed class SteeringInvariantTests : System.IDisposable
+public sealed class SteeringInvariantTests : TinyModelTest
 {
     private const string Point = "blocks.1.resid_mid";
-    private readonly HookedTransformer _model = TinyGpt2.Create();
-    private readonly TorchSharp.DisposeScope _scope = NewDisposeScope();
     private readonly Tensor _ids;
     private readonly Tensor _mask;
 
     public SteeringInvariantTests() =>
-        (_ids, _mask) = TokenBatch.LeftPad([[464, 3290], [40, 892, 6844, 389]], _model.SpecialTokens.PaddingId, _model.Device);
+        (_ids, _mask) = TokenBatch.LeftPad([[464, 3290], [40, 892, 6844, 389]], Model.SpecialTokens.PaddingId, Model.Device);
 
-    public void Dispose()
-    {
-        _scope.Dispose();
-        _model.Dispose();
-    }
-
-    private Tensor Vector(int seed, float scale = 1) => randn(_model.Dimensions.DModel, generator: new Generator((ulong)seed)) * scale;
+    private Tensor Vector(int seed, float scale = 1) => randn(Model.Dimensions.DModel, generator: new Generator((ulong)seed)) * scale;
 
     /// <summary>The activation at <see cref="Point"/> as the rest of the model sees it, steered by <paramref name="spec"/> for this call.</summary>
     private Tensor Seen(SteeringSpec? spec)
     {
-        using var hooks = _model.Hooks.CreateScope();
+        using var hooks = Model.Hooks.CreateScope();
         using var cache = hooks.Cache(Point); // scope hooks run after the call's edits
-        _model.Forward(_ids, _mask, null, spec);
+        Model.Forward(_ids, _mask, null, spec);
         return cache[Point].clone();
     }
 
@@ -71,7 +63,7 @@ public sealed class SteeringInvariantTests : System.IDisposable
         const string conditionPoint = "blocks.0.resid_post";
         Tensor Mean(int[] prompt)
         {
-            var (_, cache) = _model.RunWithCache(_model.Tokenizer.Decode(prompt), conditionPoint);
+            var (_, cache) = Model.RunWithCache(Model.Tokenizer.Decode(prompt), conditionPoint);
             using (cache) return cache[conditionPoint][0].mean([0]).clone();
         }
         var condition = Mean(matching); // cosine 1 with the matching prompt's mean
@@ -82,9 +74,9 @@ public sealed class SteeringInvariantTests : System.IDisposable
         var behaviour = SteeringSpec.Empty.Add("blocks.1.resid_post", Vector(3, 6), 3);
         var conditional = behaviour.When(conditionPoint, condition, threshold);
         var options = new GenerationOptions { MaxNewTokens = 8, StopTokens = [] };
-        IReadOnlyList<int> Alone(int[] prompt, SteeringSpec? spec) => _model.Generate([prompt], options with { Steering = spec })[0].NewIds;
+        IReadOnlyList<int> Alone(int[] prompt, SteeringSpec? spec) => Model.Generate([prompt], options with { Steering = spec })[0].NewIds;
 
-        var both = _model.Generate([matching, other], options with { Steering = conditional });
+        var both = Model.Generate([matching, other], options with { Steering = conditional });
         Assert.Equal(Alone(matching, behaviour), both[0].NewIds);
         Assert.Equal(Alone(other, null), both[1].NewIds);
         Assert.NotEqual(Alone(matching, null), both[0].NewIds);
@@ -101,16 +93,16 @@ public sealed class SteeringInvariantTests : System.IDisposable
             .Clamp("blocks.1.resid_post", v, -1, 1)
             .Add("blocks.1.resid_post", Vector(6, 3), 1, new AddOptions { PreserveNorm = true });
         int[] prompt = [40, 892, 6844, 389];
-        var cached = _model.Generate([prompt], new GenerationOptions { MaxNewTokens = 8, StopTokens = [], Steering = spec })[0].NewIds;
+        var cached = Model.Generate([prompt], new GenerationOptions { MaxNewTokens = 8, StopTokens = [], Steering = spec })[0].NewIds;
 
         var sequence = prompt.ToList();
         for (var step = 0; step < 8; step++)
         {
             using var pass = NewDisposeScope();
-            var logits = _model.Forward(_model.TokenTensor(sequence), null, null, spec);
+            var logits = Model.Forward(Model.TokenTensor(sequence), null, null, spec);
             sequence.Add((int)logits[0, -1].argmax().item<long>());
         }
         Assert.Equal(sequence.Skip(prompt.Length), cached);
-        Assert.NotEqual(_model.Generate([prompt], GenerationOptions.Greedy(8) with { StopTokens = [] })[0].NewIds, cached);
+        Assert.NotEqual(Model.Generate([prompt], GenerationOptions.Greedy(8) with { StopTokens = [] })[0].NewIds, cached);
     }
 }
