@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Steering.Serving;
 using Steering.Server.OpenAi;
 
@@ -67,9 +66,6 @@ public sealed class SteeringServer : IAsyncDisposable
             throw;
         }
     }
-
-    /// <summary>Completes when the server has stopped (<see cref="DisposeAsync"/>).</summary>
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
 
     /// <summary>Stops listening (open streams end), then stops the scheduler and frees the vectors.</summary>
     public async ValueTask DisposeAsync()

@@ -149,7 +149,11 @@ public sealed class GenerationScheduler : IDisposable
         try
         {
             await foreach (var chunk in scheduled.Reader.ReadAllAsync(scheduled.Cancellation).ConfigureAwait(false))
+            {
+                // Chunks already made when the caller cancelled are not handed out: the stream stops at once.
+                scheduled.Cancellation.ThrowIfCancellationRequested();
                 yield return chunk;
+            }
         }
         finally
         {
