@@ -102,6 +102,9 @@ internal static class SteerApp
             config.AddCommand<SweepCommand>("sweep")
                 .WithDescription("Measure a vector at several hook points and coefficients: KL, effect score, perplexity; a table, CSV and a plot.")
                 .WithExample("sweep", "models/gpt2", "--vector", "love.safetensors", "--hooks", "\"blocks.{4..8}.resid_pre\"", "--coefficients", "-8,-4,0,4,8", "--prompts", "prompts.txt", "--score", "sentiment", "--plot", "sweep.png");
+            config.AddCommand<ServeCommand>("serve")
+                .WithDescription("Serve the model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, streaming), steered per request.")
+                .WithExample("serve", "models/gpt2", "--port", "8000", "--vector", "love=love.safetensors");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Steer \"I think dogs are\" with a Love - Hate vector and show the completions side by side.")
                 .WithExample("demo");

@@ -89,7 +89,7 @@ public partial class HookedTransformer
     /// config.json, else the config class's default). When they name none but the tokenizer names an EOS (Qwen's
     /// config classes have no default, and some configs omit the key), at the tokenizer's: the only place that decides it.
     /// </summary>
-    private IReadOnlyList<int> DefaultStopTokens() =>
+    internal IReadOnlyList<int> DefaultStopTokens() =>
         SpecialTokens.Eos.Count > 0 ? SpecialTokens.Eos
         : HasTokenizer && Tokenizer.SpecialTokens.Eos is { } eos ? [eos.Id]
         : [];

@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
@@ -31,6 +31,14 @@ public static class Program
         {
             var counts = (Option(args, "--thread-counts") ?? "1,2").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
             return PeerHarness.Run(counts, Option(args, "--rounds") is string r ? int.Parse(r, CultureInfo.InvariantCulture) : 3);
+        }
+        if (args.Contains("--serve"))
+        {
+            var clients = (Option(args, "--clients") ?? "1,4,16,32").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+            return ServeHarness.Run(clients,
+                Option(args, "--requests") is string r ? int.Parse(r, CultureInfo.InvariantCulture) : 32,
+                Option(args, "--tokens") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : 16,
+                threads);
         }
         if (args.Contains("--llama1b")) return Llama1BHarness.Run(Option(args, "--dir"), threads);
         if (Option(args, "--llama1b-measure") is string folder) return Llama1BHarness.Measure(folder, Option(args, "--dtype") ?? "float32", threads);

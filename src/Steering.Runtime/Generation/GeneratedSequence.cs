@@ -10,6 +10,9 @@ public enum StopReason
 
     /// <summary>It reached the maximum number of new tokens.</summary>
     MaxNewTokens,
+
+    /// <summary>Its text reached one of the request's stop sequences (served generation; the text ends before it).</summary>
+    StopSequence,
 }
 
 /// <summary>A prompt and its continuation.</summary>

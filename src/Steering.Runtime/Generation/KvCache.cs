@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using static TorchSharp.torch;
 
 namespace Steering.Generation;
@@ -94,17 +96,121 @@ public sealed class KvCache : IDisposable
         Array.Clear(_grownValues);
     }
 
+    /// <summary>
+    /// Keeps only the sequences at <paramref name="rows"/> (in that order; none empties the cache), then drops leading
+    /// positions that are padding in every kept sequence. Between passes only: the serving scheduler removes finished
+    /// sequences this way. Each kept sequence's keys, values and token positions are unchanged, so its next pass
+    /// computes what it would have computed in the old batch.
+    /// </summary>
+    internal void KeepRows(IReadOnlyList<long> rows)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (_isToken is null) return;
+        if (rows.Count == 0)
+        {
+            Clear();
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var index = tensor(rows.ToArray(), ScalarType.Int64, _isToken.device);
+        var isToken = _isToken.index_select(0, index);
+        // The first position that is a token in some kept row: everything before it is padding for all of them.
+        var start = isToken.any(0).to(ScalarType.Int64).argmax().item<long>();
+        var length = Length - start;
+        for (var layer = 0; layer < _keys.Length; layer++)
+        {
+            Replace(ref _keys[layer], Rows(_keys[layer]!, index, start, length));
+            Replace(ref _values[layer], Rows(_values[layer]!, index, start, length));
+        }
+        Replace(ref _isToken, isToken.narrow(1, start, length).contiguous());
+    }
+
+    /// <summary>
+    /// Moves the sequences of <paramref name="other"/> into this cache after its own (the batch grows by
+    /// <paramref name="other"/>'s sequences; <paramref name="other"/> is left empty). The shorter side is left-padded so
+    /// both end at the last position, as <see cref="TokenBatch.LeftPad"/> pads prompts: padded keys and values are zero
+    /// and marked as padding, so the mask hides them and every sequence keeps its positions.
+    /// </summary>
+    internal void Append(KvCache other)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(other);
+        other.ThrowIfDisposed();
+        if (other.LayerCount != LayerCount)
+            throw new ArgumentException($"a cache of {other.LayerCount} blocks cannot join one of {LayerCount}", nameof(other));
+        if (ReferenceEquals(other, this)) throw new ArgumentException("a cache cannot join itself", nameof(other));
+        if (other._isToken is null) return;
+        if (_isToken is null)
+        {
+            for (var layer = 0; layer < _keys.Length; layer++)
+            {
+                (_keys[layer], other._keys[layer]) = (other._keys[layer], null);
+                (_values[layer], other._values[layer]) = (other._values[layer], null);
+            }
+            (_isToken, other._isToken) = (other._isToken, null);
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var length = Math.Max(Length, other.Length);
+        for (var layer = 0; layer < _keys.Length; layer++)
+        {
+            Replace(ref _keys[layer], Stack(_keys[layer]!, Length, other._keys[layer]!, other.Length, length));
+            Replace(ref _values[layer], Stack(_values[layer]!, Length, other._values[layer]!, other.Length, length));
+        }
+        var isToken = zeros(new[] { BatchSize + other.BatchSize, length }, ScalarType.Bool, _isToken.device);
+        isToken.narrow(0, 0, BatchSize).narrow(1, length - Length, Length).copy_(_isToken);
+        isToken.narrow(0, BatchSize, other.BatchSize).narrow(1, length - other.Length, other.Length).copy_(other._isToken);
+        Replace(ref _isToken, isToken);
+        other.Clear();
+    }
+
+    /// <summary>
+    /// The filled positions from <paramref name="start"/> of the sequences at <paramref name="index"/>, in a buffer with the
+    /// same room after them as <paramref name="buffer"/> had (so the next pass need not grow it).
+    /// </summary>
+    private static Tensor Rows(Tensor buffer, Tensor index, long start, long length)
+    {
+        var shape = buffer.shape;
+        shape[0] = index.shape[0];
+        shape[2] = buffer.shape[2] - start;
+        var kept = empty(shape, buffer.dtype, buffer.device);
+        kept.narrow(2, 0, length).copy_(buffer.narrow(2, start, length).index_select(0, index));
+        return kept;
+    }
+
+    /// <summary>Two buffers' filled positions, one batch after the other, each right-aligned at <paramref name="length"/>.</summary>
+    private static Tensor Stack(Tensor first, long firstLength, Tensor second, long secondLength, long length)
+    {
+        var shape = first.shape;
+        shape[0] = first.shape[0] + second.shape[0];
+        shape[2] = Math.Max(length, Math.Max(first.shape[2], second.shape[2]));
+        // Zeros, not empty: padded values are weighted by exactly 0, and 0 × NaN from uninitialized memory would be NaN.
+        var stacked = zeros(shape, first.dtype, first.device);
+        stacked.narrow(0, 0, first.shape[0]).narrow(2, length - firstLength, firstLength).copy_(first.narrow(2, 0, firstLength));
+        stacked.narrow(0, first.shape[0], second.shape[0]).narrow(2, length - secondLength, secondLength).copy_(second.narrow(2, 0, secondLength));
+        return stacked;
+    }
+
+    /// <summary>Frees every cached tensor; the cache is empty (and usable) again.</summary>
+    private void Clear()
+    {
+        for (var layer = 0; layer < _keys.Length; layer++)
+        {
+            _keys[layer]?.Dispose();
+            _values[layer]?.Dispose();
+            _keys[layer] = _values[layer] = null;
+        }
+        _isToken?.Dispose();
+        _isToken = null;
+    }
+
     /// <summary>Frees the cached tensors.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        for (var layer = 0; layer < _keys.Length; layer++)
-        {
-            _keys[layer]?.Dispose();
-            _values[layer]?.Dispose();
-        }
-        _isToken?.Dispose();
+        Clear();
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

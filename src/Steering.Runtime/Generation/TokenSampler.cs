@@ -16,6 +16,9 @@ internal sealed class TokenSampler : IDisposable
         _options = options;
     }
 
+    /// <summary>True when tokens are drawn (seeded); false for greedy argmax.</summary>
+    public bool Samples => _generator is not null;
+
     /// <exception cref="SteeringException">A setting is out of range.</exception>
     public static void Validate(GenerationOptions options)
     {
