@@ -13,47 +13,54 @@ namespace Steering;
 
 /// <summary>
 /// The runtime half of a <see cref="SteerAtAttribute"/> class: one vector per site, checked against the site's shape
-/// when set, applied together by <see cref="Apply"/>, saved and loaded as one safetensors file (a tensor per hook
-/// name) with its sidecar. Generated classes derive from it and add typed properties and factories.
+/// when set, applied together by <see cref="Apply"/> with each site's settings, saved and loaded as one safetensors file
+/// (a tensor per hook name) with its sidecar. A class may steer several models (one schema per site): the model it is
+/// given picks its sites by identity. Generated classes derive from it and add typed properties and factories.
 /// </summary>
 public abstract class SteeringVectorSet : IDisposable
 {
-    private const string SchemaMetadataKey = "steering.schema";
     private readonly Tensor?[] _vectors;
     private bool _disposed;
 
-    /// <summary>Creates an empty set for <paramref name="sites"/>, checked against <paramref name="schema"/>.</summary>
-    protected SteeringVectorSet(SchemaIdentity schema, params HookPointRef[] sites)
+    /// <summary>Creates an empty set for <paramref name="sites"/>.</summary>
+    protected SteeringVectorSet(params SteeringSite[] sites)
     {
         ArgumentNullException.ThrowIfNull(sites);
-        Schema = schema;
         Sites = sites;
+        Schemas = sites.Select(s => s.Schema).Distinct().ToList();
         _vectors = new Tensor?[sites.Length];
     }
 
-    /// <summary>The schema the class was generated from.</summary>
-    public SchemaIdentity Schema { get; }
+    /// <summary>The schemas the class was checked against, in the order its sites name them.</summary>
+    public IReadOnlyList<SchemaIdentity> Schemas { get; }
 
-    /// <summary>The hook points this set steers, in declaration order.</summary>
-    public IReadOnlyList<HookPointRef> Sites { get; }
+    /// <summary>Every site, in declaration order.</summary>
+    public IReadOnlyList<SteeringSite> Sites { get; }
+
+    /// <summary>The sites for <paramref name="model"/>: those checked against the schema it matches.</summary>
+    /// <exception cref="SteeringException">The model matches none of the class's schemas (the message names them all).</exception>
+    public IReadOnlyList<SteeringSite> SitesFor(HookedTransformer model) => SiteIndicesFor(model).Select(i => Sites[i]).ToList();
 
     /// <summary>
-    /// Installs every site's vector, times <paramref name="coefficient"/>, at every real position (or where
-    /// <paramref name="positions"/> selects), in one scope. Dispose the scope to remove them.
+    /// Installs the model's sites' vectors, each times its own coefficient and <paramref name="coefficient"/>, at the
+    /// positions and with the normalization the site declares, in one scope. Dispose the scope to remove them.
     /// </summary>
-    /// <exception cref="SteeringException">The model is not the schema's, or a site has no vector yet.</exception>
-    public HookScope Apply(HookedTransformer model, double coefficient = 1.0, Func<HookContext, Tensor>? positions = null)
+    /// <exception cref="SteeringException">The model matches none of the schemas, or one of its sites has no vector yet.</exception>
+    public HookScope Apply(HookedTransformer model, double coefficient = 1.0)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        Schema.Check(model);
-        var missing = Sites.Where((_, i) => _vectors[i] is null).Select(s => s.Name).ToList();
+        var indices = SiteIndicesFor(model);
+        var missing = indices.Where(i => _vectors[i] is null).Select(i => Sites[i].Point.Name).ToList();
         if (missing.Count > 0)
             throw new SteeringException($"{GetType().Name} has no vector for {string.Join(", ", missing)} yet (set it, build it or load it)");
         var scope = model.Hooks.CreateScope();
         try
         {
-            for (var i = 0; i < Sites.Count; i++)
-                scope.AddVector(Sites[i].Name, _vectors[i]!, coefficient, positions);
+            foreach (var i in indices)
+            {
+                var point = Sites[i].Point.In(model);
+                scope.Add(point, Sites[i].Hook(point, _vectors[i]!, coefficient));
+            }
             return scope;
         }
         catch
@@ -63,17 +70,27 @@ public abstract class SteeringVectorSet : IDisposable
         }
     }
 
-    /// <summary>Saves the vectors as one safetensors file (a tensor per hook name) and its sidecar.</summary>
-    /// <exception cref="SteeringException">A site has no vector.</exception>
-    public void Save(string path)
+    /// <summary>
+    /// Saves one model's vectors as one safetensors file (a tensor per hook name, the model's identity in the
+    /// <c>steering.*</c> metadata) and its sidecar, which the compiler reads to check <c>[SteerAt(Vector = …)]</c>.
+    /// </summary>
+    /// <param name="path">The file to write (atomically).</param>
+    /// <param name="schema">Whose vectors; may be null when the class steers one model.</param>
+    /// <exception cref="SteeringException">Several schemas and none given, or a site has no vector.</exception>
+    public void Save(string path, SchemaIdentity? schema = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var tensors = Sites.Select((site, i) => new KeyValuePair<string, Tensor>(site.Name,
-            _vectors[i] ?? throw new SteeringException($"{GetType().Name} has no vector for {site.Name} to save"))).ToList();
-        SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { [SchemaMetadataKey] = Schema.Name });
-        File.WriteAllText(VectorSidecar.PathFor(path),
-            VectorSidecar.Write(Schema.Name, Sites.Select(s => new KeyValuePair<string, IReadOnlyList<int>>(s.Name, s.VectorShape))),
-            new UTF8Encoding(false));
+        schema ??= Schemas.Count == 1 ? Schemas[0]
+            : throw new SteeringException($"{GetType().Name} steers {Schemas.Count} models ({Describe(Schemas)}): say whose vectors to save");
+        var indices = Enumerable.Range(0, Sites.Count).Where(i => Sites[i].Schema == schema).ToList();
+        if (indices.Count == 0) throw new SteeringException($"{GetType().Name} has no site for the schema '{schema.Name}'");
+        var tensors = indices.Select(i => new KeyValuePair<string, Tensor>(Sites[i].Point.Name,
+            _vectors[i] ?? throw new SteeringException($"{GetType().Name} has no vector for {Sites[i].Point.Name} to save"))).ToList();
+        SafetensorsWriter.Write(path, tensors, schema.Metadata());
+        var sidecar = new UTF8Encoding(false).GetBytes(VectorSidecar.Write(schema.Name,
+            indices.Select(i => new KeyValuePair<string, IReadOnlyList<int>>(Sites[i].Point.Name, Sites[i].Point.VectorShape)),
+            schema.Architecture, schema.Dimensions));
+        AtomicFile.Write(VectorSidecar.PathFor(path), stream => stream.Write(sidecar));
     }
 
     /// <summary>Frees the vectors.</summary>
@@ -97,25 +114,20 @@ public abstract class SteeringVectorSet : IDisposable
     protected void SetVector(int site, Tensor? value)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var point = Sites[site];
+        var point = Sites[site].Point;
         var copy = value is null ? null : ActivationEdits.Check(point.Name, point.VectorShape, point.ToString(), value, "vector");
         _vectors[site]?.Dispose();
         _vectors[site] = copy;
     }
 
-    /// <summary>Sets every site's vector from contrastive prompt pairs (see <see cref="ContrastVectors"/>).</summary>
-    protected void SetFromContrast(HookedTransformer model, IReadOnlyList<(string Positive, string Negative)> pairs)
+    /// <summary>Sets the vectors of <paramref name="model"/>'s sites with <paramref name="builder"/>, from the same runs for every site.</summary>
+    /// <exception cref="SteeringException">The model matches none of the schemas, or the builder fails.</exception>
+    protected void SetFromBuilder(HookedTransformer model, VectorBuilder builder)
     {
-        Schema.Check(model);
-        var vectors = ContrastVectors.Compute(model, Sites.Select(s => s.Name).ToList(), pairs);
-        try
-        {
-            for (var i = 0; i < Sites.Count; i++) SetVector(i, vectors[Sites[i].Name]);
-        }
-        finally
-        {
-            foreach (var vector in vectors.Values) vector.Dispose();
-        }
+        ArgumentNullException.ThrowIfNull(builder);
+        var indices = SiteIndicesFor(model);
+        using var vectors = builder.Build(model, indices.Select(i => Sites[i].Point.In(model)).ToList());
+        foreach (var i in indices) SetVector(i, vectors[Sites[i].Point.Name]);
     }
 
     /// <summary>
@@ -125,41 +137,82 @@ public abstract class SteeringVectorSet : IDisposable
     /// <exception cref="CheckpointException">The file is unreadable, lacks the site's tensor, or the tensor does not fit.</exception>
     protected void SetFromFile(int site, string path)
     {
-        var point = Sites[site];
         using var file = SafetensorsFile.Open(path);
-        using var scope = NewDisposeScope();
-        var name = file.Contains(point.Name) ? point.Name
-            : file.Entries.Count == 1 ? file.Entries[0].Name
-            : throw new CheckpointException(path, $"has no tensor '{point.Name}' (it has {string.Join(", ", file.Entries.Select(e => e.Name))})");
+        SetFrom(file, path, new[] { site }, allowSingle: true);
+    }
+
+    /// <summary>
+    /// Sets site <paramref name="site"/>'s vector from the safetensors file embedded in the generated class's assembly as
+    /// <paramref name="resourceName"/> (a <c>SteeringVector</c> item): LoadDefault with no file next to the application.
+    /// </summary>
+    /// <exception cref="CheckpointException">The resource is missing or unreadable, or does not fit the site.</exception>
+    protected void SetFromResource(int site, string resourceName)
+    {
+        var assembly = GetType().Assembly;
+        var where = assembly.GetName().Name + "!" + resourceName;
+        using var stream = assembly.GetManifestResourceStream(resourceName)
+            ?? throw new CheckpointException(where, "is not embedded in the assembly (add <SteeringVector Include=\"…\" /> to the project)");
+        // The safetensors reader works on files (it maps and seeks); a vector is small, so it goes through a temporary copy.
+        var copy = Path.Combine(Path.GetTempPath(), "steering-" + Guid.NewGuid().ToString("N") + ".safetensors");
         try
         {
-            SetVector(site, file.Load(name, ScalarType.Float32));
+            using (var target = File.Create(copy)) stream.CopyTo(target);
+            using var file = SafetensorsFile.Open(copy);
+            SetFrom(file, where, new[] { site }, allowSingle: true);
         }
-        catch (SteeringException e) when (e is not CheckpointException)
+        finally
         {
-            throw new CheckpointException(path, e.Message, e);
+            File.Delete(copy);
         }
     }
 
-    /// <summary>Sets every site's vector from a file written by <see cref="Save"/> (or a one-tensor file for a one-site set).</summary>
-    /// <exception cref="CheckpointException">The file is unreadable, or lacks a site's tensor.</exception>
+    /// <summary>
+    /// Sets the vectors of one model's sites from a file written by <see cref="Save"/> (or a one-tensor file for a
+    /// one-site model): the file's <c>steering.model</c> picks the sites when the class steers several models.
+    /// </summary>
+    /// <exception cref="CheckpointException">The file is unreadable, is for none of the schemas, or lacks a site's tensor.</exception>
     protected void SetFromFile(string path)
     {
         using var file = SafetensorsFile.Open(path);
+        var schema = Schemas.Count == 1 ? Schemas[0]
+            : file.Metadata.TryGetValue(SchemaIdentity.ModelMetadataKey, out var name) ? Schemas.FirstOrDefault(s => s.Name == name)
+                ?? throw new CheckpointException(path, $"holds vectors for '{name}'; {GetType().Name} steers {Describe(Schemas)}")
+            : throw new CheckpointException(path, $"names no model ({SchemaIdentity.ModelMetadataKey}); {GetType().Name} steers several: {Describe(Schemas)}");
+        var indices = Enumerable.Range(0, Sites.Count).Where(i => Sites[i].Schema == schema).ToList();
+        SetFrom(file, path, indices, allowSingle: indices.Count == 1);
+    }
+
+    private void SetFrom(SafetensorsFile file, string where, IReadOnlyList<int> sites, bool allowSingle)
+    {
         using var scope = NewDisposeScope();
-        for (var i = 0; i < Sites.Count; i++)
+        foreach (var i in sites)
         {
-            var name = file.Contains(Sites[i].Name) ? Sites[i].Name
-                : Sites.Count == 1 && file.Entries.Count == 1 ? file.Entries[0].Name
-                : throw new CheckpointException(path, $"has no tensor '{Sites[i].Name}' (it has {string.Join(", ", file.Entries.Select(e => e.Name))})");
+            var point = Sites[i].Point;
+            var name = file.Contains(point.Name) ? point.Name
+                : allowSingle && file.Entries.Count == 1 ? file.Entries[0].Name
+                : throw new CheckpointException(where, $"has no tensor '{point.Name}' (it has {string.Join(", ", file.Entries.Select(e => e.Name))})");
             try
             {
                 SetVector(i, file.Load(name, ScalarType.Float32));
             }
             catch (SteeringException e) when (e is not CheckpointException)
             {
-                throw new CheckpointException(path, e.Message, e);
+                throw new CheckpointException(where, e.Message, e);
             }
         }
     }
+
+    private List<int> SiteIndicesFor(HookedTransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var schema = Schemas.FirstOrDefault(s => s.Matches(model));
+        if (schema is null)
+        {
+            if (Schemas.Count == 1) Schemas[0].Check(model);
+            throw new SteeringException($"{GetType().Name} steers {Describe(Schemas)}; the model '{model.Schema.Name}' is {SchemaIdentity.Describe(model.Schema.Architecture, model.Dimensions)}");
+        }
+        return Enumerable.Range(0, Sites.Count).Where(i => Sites[i].Schema == schema).ToList();
+    }
+
+    private static string Describe(IEnumerable<SchemaIdentity> schemas) => string.Join("; ", schemas.Select(s => s.ToString()));
 }
