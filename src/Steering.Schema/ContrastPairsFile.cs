@@ -9,7 +9,11 @@ namespace Steering.Schema;
 public static class ContrastPairsFile
 {
     /// <summary>True when <paramref name="text"/> looks like a pairs file (a JSON array): the generator reads only those.</summary>
-    public static bool LooksLikePairs(string text) => text.TrimStart().StartsWith("[", System.StringComparison.Ordinal);
+    public static bool LooksLikePairs(string text)
+    {
+        var trimmed = text.TrimStart();
+        return trimmed.Length > 0 && trimmed[0] == '[';
+    }
 
     /// <summary>Reads the pairs, or returns false with the first problem found.</summary>
     public static bool TryRead(string text, out IReadOnlyList<(string Positive, string Negative)>? pairs, out SchemaProblem? problem) =>
