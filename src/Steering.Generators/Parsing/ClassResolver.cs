@@ -106,7 +106,7 @@ public static class ClassResolver
             if (schema is null)
             {
                 // Once per class and name: every site of a class without a schema has the same problem.
-                var where = site.Schema is not null ? site.SchemaLocation ?? site.Attribute : wanted == choice?.ModelName && choice is not null ? choice.Location ?? firstAttribute : firstAttribute;
+                var where = site.Schema is not null ? site.SchemaLocation ?? site.Attribute : firstAttribute;
                 if (reported.Add(wanted ?? "") && SchemaChoice.Problem(wanted, valid, anyBroken, where) is { } problem) diagnostics.Add(problem);
                 continue;
             }
