@@ -14,20 +14,11 @@ namespace Steering.Generators.Tests;
 /// </summary>
 public sealed class SiteCheckTests
 {
-    private static Diagnostic Single(GeneratorRun run, string id)
-    {
-        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        return diagnostic;
-    }
+    private static Diagnostic Single(GeneratorRun run, string id) => run.Single(id);
 
-    private static void Clean(GeneratorRun run)
-    {
-        Assert.Empty(run.GeneratorDiagnostics);
-        Assert.Empty(run.CompileDiagnostics);
-    }
+    private static void Clean(GeneratorRun run) => run.AssertClean();
 
-    private static string Class(string attributes) => "using Steering;\n" + attributes + "\npublic partial class C { }\n";
+    private static string Class(string attributes) => Harness.Class(attributes);
 
     /// <summary>A Llama-shaped schema (gated MLP, rotary): 2 blocks, d_model 32, d_mlp 64, context 128.</summary>
     private static ModelSchema Gated(string name = "llama-tiny")

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using Steering.Schema;
 using Xunit.Abstractions;
 
@@ -90,8 +89,8 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
         var run = Dotnet.Ok(app, "run", "--no-build", "--", PackedFeed.DemoModel);
         log.WriteLine(run.Out);
         Assert.Contains("point: blocks.3.resid_post", run.Out, StringComparison.Ordinal);
-        var unsteered = Line(run.Out, "unsteered: ");
-        var steered = Line(run.Out, "steered:   ");
+        var unsteered = LibraryPackageTests.Line(run.Out, "unsteered: ");
+        var steered = LibraryPackageTests.Line(run.Out, "steered:   ");
         Assert.StartsWith("I think dogs are ", unsteered, StringComparison.Ordinal);
         Assert.NotEqual(unsteered, steered);
 
@@ -133,7 +132,7 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
         Directory.CreateDirectory(Path.Combine(app, "vectors"));
         AddToProject(app, $"""
             <PackageReference Include="Steering" Version="{PackedFeed.Version}" />
-            <PackageReference Include="libtorch-cpu-linux-x64" Version="{LibTorchVersion()}" />
+            <PackageReference Include="libtorch-cpu-linux-x64" Version="{LibraryPackageTests.RepositoryValue("Directory.Packages.props", "LibTorchVersion")}" />
             <AdditionalFiles Include="tiny-sentiment.schema.json;llama-tiny.schema.json;love-hate.json" />
             """);
         return app;
@@ -145,9 +144,4 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
         File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>", "<ItemGroup>\n" + items + "\n</ItemGroup>\n</Project>", StringComparison.Ordinal));
     }
 
-    private static string LibTorchVersion() =>
-        System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(PackedFeed.RepositoryRoot, "Directory.Packages.props")), "<LibTorchVersion>([^<]+)<").Groups[1].Value;
-
-    private static string Line(string output, string prefix) =>
-        output.Split('\n').Select(l => l.TrimEnd('\r')).Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..];
 }

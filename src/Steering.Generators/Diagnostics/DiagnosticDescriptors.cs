@@ -22,7 +22,7 @@ public static class DiagnosticDescriptors
     /// </summary>
     public static readonly string HelpLinkBase = typeof(DiagnosticDescriptors).Assembly
         .GetCustomAttributes(typeof(AssemblyMetadataAttribute), inherit: false).Cast<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "SteeringDocumentationUrl").Value!.TrimEnd('/') + "/docs/diagnostics.md#";
+        .FirstOrDefault(a => a.Key == "SteeringDocumentationUrl")?.Value?.TrimEnd('/') + "/docs/diagnostics.md#";
 
     private const string Category = "Steering";
 

@@ -168,7 +168,8 @@ public static class ClassResolver
             sites.Add(new SiteModel(point.Name, property, point.Dims, facts.VectorDims, facts.VectorShape, site.Vector, index,
                 settings == SiteSettings.Default ? null : settings, resource));
         }
-        if (used.Count == 0 && sites.Count == 0 && diagnostics.Count > 0) return Done(null);
+        // No schema for any site: nothing to emit against (the class's other errors are its sites').
+        if (used.Count == 0 && reported.Count > 0) return Done(null);
 
         return Done(new ClassModel(spec.Namespace, spec.Name, spec.FullName, spec.ContainingTypes,
             new EquatableArray<SchemaRef>(used.Select(s => References.GetValue(s, x => new SchemaRef(x.Name, x.Architecture, x.Dimensions))).ToList()),

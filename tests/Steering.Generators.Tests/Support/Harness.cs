@@ -56,6 +56,21 @@ public sealed record GeneratorRun(Compilation Output, ImmutableArray<Diagnostic>
     /// <summary>Compiler errors and warnings in the output compilation (generated code included).</summary>
     public IReadOnlyList<Diagnostic> CompileDiagnostics =>
         Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+
+    /// <summary>The run's only generator diagnostic, asserted to be <paramref name="id"/>.</summary>
+    public Diagnostic Single(string id)
+    {
+        var diagnostic = Assert.Single(GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        return diagnostic;
+    }
+
+    /// <summary>Asserts no generator diagnostic and a clean compile.</summary>
+    public void AssertClean()
+    {
+        Assert.Empty(GeneratorDiagnostics);
+        Assert.Empty(CompileDiagnostics);
+    }
 }
 
 /// <summary>Compiles consumer code against the real runtime and drives the generator in process.</summary>
@@ -83,6 +98,10 @@ public static class Harness
     public static string TinySchemaJson(string name = "gpt2", int layers = 2) => ModelSchemaWriter.Write(TinySchema(name, layers));
 
     public static AdditionalText Schema(string? json = null, string path = SchemaPath) => new MemoryAdditionalText(path, json ?? TinySchemaJson());
+
+    /// <summary>A consumer file: <c>using Steering;</c>, the attributes, the class.</summary>
+    public static string Class(string attributes, string declaration = "public partial class C { }") =>
+        "using Steering;\n" + attributes + "\n" + declaration + "\n";
 
     public static CSharpCompilation Compile(params string[] sources) =>
         CSharpCompilation.Create("Consumer",
