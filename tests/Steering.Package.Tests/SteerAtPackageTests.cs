@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Steering.Schema;
 using Xunit.Abstractions;
 
@@ -71,6 +72,12 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
     public void A_class_for_two_models_with_settings_and_an_embedded_vector_builds_and_steers_and_each_mistake_is_a_build_error()
     {
         log.WriteLine(feed.Report);
+        // The generator and analyzer, and the code fix in its own assembly (the one that needs Workspaces).
+        using (var package = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed.Folder, $"Steering.{PackedFeed.Version}.nupkg")))
+        {
+            var analyzers = package.Entries.Select(e => e.FullName).Where(n => n.StartsWith("analyzers/dotnet/cs/", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+            Assert.Equal(new[] { "analyzers/dotnet/cs/Steering.Generators.CodeFixes.dll", "analyzers/dotnet/cs/Steering.Generators.dll" }, analyzers);
+        }
         using var user = new UserFolder();
         var app = CreateApp(user.Path);
 
