@@ -50,7 +50,7 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
     private const string Wrong = """
         using Steering;
 
-        System.Console.WriteLine(TinySentiment.Blocks[9].ResidPost);
+        System.Console.WriteLine("wrong");
 
         [SteerAt("blocks.2.resid_pre", Schema = "tiny-sentiment", Vector = "vectors/other.safetensors")]
         [SteerAt("blocks.3.resid_post", Schema = "llama-tiny", Name = "LlamaResid")]
@@ -101,7 +101,13 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
         Assert.StartsWith("I think dogs are ", unsteered, StringComparison.Ordinal);
         Assert.NotEqual(unsteered, steered);
 
-        // 3. Each check, wrong: one build reports them all, each at its argument.
+        // 3. A SteeringVector item whose file is missing stops the build before compiling.
+        var missing = Dotnet.Run("dotnet", app, "build");
+        Assert.True(missing.ExitCode != 0, missing.ToString());
+        Expect(missing.Out, "error STEER030: the steering vector 'vectors/love.safetensors' does not exist");
+        RemoveFromProject(app, "<SteeringVector Include=\"vectors/love.safetensors\" />");
+
+        // 4. Each check, wrong: one build reports them all, each at its argument.
         File.WriteAllText(Path.Combine(app, "vectors", "other.safetensors.json"), VectorSidecar.Write("llama-tiny",
             new[] { new KeyValuePair<string, IReadOnlyList<int>>("blocks.2.resid_pre", new[] { 96 }) }, "llama", Llama().Dimensions));
         AddToProject(app, "<AdditionalFiles Include=\"vectors/other.safetensors.json\" />");
@@ -109,18 +115,18 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
         var wrong = Dotnet.Run("dotnet", app, "build");
         log.WriteLine(wrong.Out);
         Assert.True(wrong.ExitCode != 0, wrong.ToString());
-        Expect(wrong.Out, "Program.cs(3,50): error STEER023: TinySentiment.Blocks[9]: the model has 4 blocks (0 to 3); did you mean Blocks[3]?");
-        Expect(wrong.Out, "Program.cs(5,73): error STEER022: the vector 'vectors/other.safetensors' was built for 'llama-tiny' (llama, 2 layers, d_model 64");
+        Expect(wrong.Out, "Program.cs(5,68): error STEER022: the vector 'vectors/other.safetensors' was built for 'llama-tiny' (llama, 2 layers, d_model 64");
         Expect(wrong.Out, "Program.cs(6,10): error STEER002: no hook point 'blocks.3.resid_post': the model has 2 blocks (0 to 1); did you mean 'blocks.1.resid_post'? (schema 'llama-tiny')");
-        Expect(wrong.Out, "Program.cs(7,114): error STEER020: Count = 0: the first/last k positions need 1 <= k <= 256 (the context of 'llama-tiny')");
-        Expect(wrong.Out, "Program.cs(8,119): error STEER021: the pairs 'missing.json' is not an AdditionalFiles item");
+        Expect(wrong.Out, "Program.cs(7,112): error STEER020: Count = 0: the first/last k positions need 1 <= k <= 256 (the context of 'llama-tiny')");
+        Expect(wrong.Out, "Program.cs(8,112): error STEER021: the pairs 'missing.json' is not an AdditionalFiles item");
         Expect(wrong.Out, "Program.cs(9,85): error STEER020: Normalization = ActivationNorm: 'blocks.1.attn.z' has vectors [n_heads, d_head]");
         Assert.Contains("https://", wrong.Out, StringComparison.Ordinal);
 
-        // 4. A SteeringVector item whose file is missing stops the build before compiling.
-        var missing = Dotnet.Run("dotnet", app, "build");
-        Assert.True(missing.ExitCode != 0, missing.ToString());
-        Expect(missing.Out, "error STEER030: the steering vector 'vectors/love.safetensors' does not exist");
+        // 5. A constant block index beyond the model (the analyzer), on its own so nothing else fails the build first.
+        File.WriteAllText(Path.Combine(app, "Program.cs"), "System.Console.WriteLine(TinySentiment.Blocks[9].ResidPost);\n");
+        var index = Dotnet.Run("dotnet", app, "build");
+        Assert.True(index.ExitCode != 0, index.ToString());
+        Expect(index.Out, "Program.cs(1,47): error STEER023: TinySentiment.Blocks[9]: the model has 4 blocks (0 to 3); did you mean Blocks[3]?");
     }
 
     private static void Expect(string output, string line) =>
@@ -143,6 +149,12 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
             <AdditionalFiles Include="tiny-sentiment.schema.json;llama-tiny.schema.json;love-hate.json" />
             """);
         return app;
+    }
+
+    private static void RemoveFromProject(string app, string item)
+    {
+        var project = Path.Combine(app, "MyApp.csproj");
+        File.WriteAllText(project, File.ReadAllText(project).Replace(item, "", StringComparison.Ordinal));
     }
 
     private static void AddToProject(string app, string items)
