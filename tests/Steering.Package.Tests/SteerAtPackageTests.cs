@@ -40,7 +40,7 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
 
         using var model = HookedTransformer.Load(args[0]);
         using var love = Love.LoadDefault();
-        System.Console.WriteLine("point: " + TinySentiment.Blocks[3].ResidPost.Name);
+        System.Console.WriteLine("point: " + MyApp.TinySentiment.Blocks[3].ResidPost.Name);
         System.Console.WriteLine("unsteered: " + model.Generate("I think dogs are", maxNewTokens: 8));
         using (love.Apply(model))
             System.Console.WriteLine("steered:   " + model.Generate("I think dogs are", maxNewTokens: 8));
@@ -123,10 +123,10 @@ public sealed class SteerAtPackageTests(PackedFeed feed, ITestOutputHelper log)
         Assert.Contains("https://", wrong.Out, StringComparison.Ordinal);
 
         // 5. A constant block index beyond the model (the analyzer), on its own so nothing else fails the build first.
-        File.WriteAllText(Path.Combine(app, "Program.cs"), "System.Console.WriteLine(TinySentiment.Blocks[9].ResidPost);\n");
+        File.WriteAllText(Path.Combine(app, "Program.cs"), "System.Console.WriteLine(MyApp.TinySentiment.Blocks[9].ResidPost);\n");
         var index = Dotnet.Run("dotnet", app, "build");
         Assert.True(index.ExitCode != 0, index.ToString());
-        Expect(index.Out, "Program.cs(1,47): error STEER023: TinySentiment.Blocks[9]: the model has 4 blocks (0 to 3); did you mean Blocks[3]?");
+        Expect(index.Out, "Program.cs(1,53): error STEER023: TinySentiment.Blocks[9]: the model has 4 blocks (0 to 3); did you mean Blocks[3]?");
     }
 
     private static void Expect(string output, string line) =>
