@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Steering.Editing;
 using Steering.Hooks;
 using Steering.Schema;
 using Steering.Vectors;
@@ -62,20 +63,19 @@ internal sealed record VectorEditSpec(VectorEditKind Kind, string Hook, string P
         return new VectorEditSpec(kind, hook, rest, coefficient);
     }
 
-    /// <summary>Loads the vector(s) and installs the edit in <paramref name="scope"/>.</summary>
+    /// <summary>Loads the vector(s), hands them to <paramref name="owner"/>, and adds the edit to <paramref name="spec"/>.</summary>
     /// <exception cref="SteeringException">The hook point is unknown, or the vector is unreadable or does not fit it.</exception>
-    public void ApplyTo(HookScope scope, HookedTransformer model, Terminal terminal)
+    public SteeringSpec AddTo(SteeringSpec spec, HookedTransformer model, HookScope owner, Terminal terminal)
     {
-        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(owner);
         foreach (var (hook, vector) in LoadVectors(model.Schema, terminal))
         {
-            using (vector)
-            {
-                if (Kind == VectorEditKind.Add) scope.AddVector(hook, vector, Coefficient);
-                else scope.Ablate(hook, vector);
-            }
+            owner.Own(vector);
+            spec = Kind == VectorEditKind.Add ? spec.Add(hook, vector, Coefficient) : spec.Ablate(hook, vector);
         }
+        return spec;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 using static TorchSharp.torch;
 
@@ -37,14 +38,17 @@ public partial class HookedTransformer
     /// <summary>
     /// Streams generation one step at a time: each step yields every sequence's new token (a stop token is reported
     /// as <see cref="GenerationStep.Stopped"/>, not as a token). Installed hooks stay active and see every new position,
-    /// with its absolute position and <see cref="Hooks.ForwardPhase.Decode"/>. Stop enumerating to stop generating.
+    /// with its absolute position and <see cref="Hooks.ForwardPhase.Decode"/>. <see cref="GenerationOptions.Steering"/>
+    /// steers this generation only, each prompt as its own sequence. Stop enumerating to stop generating.
     /// </summary>
+    /// <exception cref="SteeringException">Bad prompts or settings, or a steering spec that does not fit the model (before any work).</exception>
     public IEnumerable<GenerationStep> GenerateSteps(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         options ??= new GenerationOptions();
         TokenBatch.Validate(prompts);
         TokenSampler.Validate(options);
+        options.Steering?.Check(this);
         return Steps(prompts, options);
     }
 
@@ -59,13 +63,14 @@ public partial class HookedTransformer
         using var promptMask = mask.DetachFromDisposeScope();
         using var cache = CreateCache();
         using var sampler = new TokenSampler(options);
+        var steering = options.Steering is { IsEmpty: false } spec ? RowSteering.ForBatch(Hooks, spec, batch) : null;
         long[]? previous = null;
         for (var index = 0; index < options.MaxNewTokens && !stopped.All(s => s); index++)
         {
             var last = previous;
             var next = NextTokens(sampler, () => last is null
-                ? Forward(promptIds, promptMask, cache, lastPositionLogits: true)
-                : Forward(tensor(last, new long[] { batch, 1 }, ScalarType.Int64, Device), null, cache, lastPositionLogits: true));
+                ? Forward(promptIds, promptMask, cache, lastPositionLogits: true, steering)
+                : Forward(tensor(last, new long[] { batch, 1 }, ScalarType.Int64, Device), null, cache, lastPositionLogits: true, steering));
             var tokens = new int?[batch];
             for (var row = 0; row < batch; row++)
             {

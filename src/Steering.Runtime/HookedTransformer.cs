@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 using Steering.Hooks;
 using Steering.Models;
@@ -135,10 +136,25 @@ public partial class HookedTransformer : IDisposable
         Forward(inputIds, attentionMask, cache, lastPositionLogits: false);
 
     /// <summary>
-    /// <see cref="Forward(Tensor, Tensor?, KvCache?)"/>, with logits [batch, 1, d_vocab] of the last position only when
-    /// <paramref name="lastPositionLogits"/> (all hook points still see every position).
+    /// <see cref="Forward(Tensor, Tensor?, KvCache?)"/> steered by <paramref name="steering"/> for this call only: the
+    /// edits travel with the pass, so concurrent calls on this model with other specs (or none) never see them. Installed
+    /// scopes' hooks still run, after the call's edits. Each row is its own sequence (CAST is decided per row); this
+    /// call's positions are all the prompt.
     /// </summary>
-    internal Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool lastPositionLogits)
+    /// <exception cref="SteeringException">Bad ids or shapes, or a spec that does not fit the model.</exception>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, SteeringSpec? steering)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        var rows = steering is { IsEmpty: false } ? RowSteering.ForBatch(Hooks, steering, inputIds.shape[0]) : null;
+        return Forward(inputIds, attentionMask, cache, lastPositionLogits: false, rows);
+    }
+
+    /// <summary>
+    /// <see cref="Forward(Tensor, Tensor?, KvCache?)"/>, with logits [batch, 1, d_vocab] of the last position only when
+    /// <paramref name="lastPositionLogits"/> (all hook points still see every position), and row r steered by
+    /// <paramref name="steering"/>'s session r (this pass only).
+    /// </summary>
+    internal Tensor Forward(Tensor inputIds, Tensor? attentionMask, KvCache? cache, bool lastPositionLogits, RowSteering? steering = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(inputIds);
@@ -148,6 +164,10 @@ public partial class HookedTransformer : IDisposable
         cache?.ThrowIfDisposed();
         if (cache is not null && cache.Length > 0 && cache.BatchSize != ids.shape[0])
             throw new SteeringException($"the KV cache holds {cache.BatchSize} sequences but the input has {ids.shape[0]}");
+        if (steering is not null && (!ReferenceEquals(steering.Points, Hooks) || steering.Rows.Count != ids.shape[0]))
+            throw new SteeringException(!ReferenceEquals(steering.Points, Hooks)
+                ? "the steering was made for another model than this one"
+                : $"the steering has {steering.Rows.Count} rows but the input has {ids.shape[0]}");
 
         var pastIsToken = cache?.IsToken;
         var keyIsToken = pastIsToken is null ? mask : cat(new[] { pastIsToken, mask }, 1);
@@ -158,7 +178,7 @@ public partial class HookedTransformer : IDisposable
             throw new SteeringException($"a sequence reaches {longest} positions; the model's context is {Dimensions.NCtx}");
 
         var phase = cache is not null && cache.Length > 0 ? ForwardPhase.Decode : ForwardPhase.Prefill;
-        var pass = new ForwardPass(positions, mask.logical_not(), phase, cache?.Length ?? 0);
+        var pass = new ForwardPass(positions, mask.logical_not(), phase, cache?.Length ?? 0, ids, steering);
         var decoderPass = new DecoderPass(pass, new AttentionMask(keyIsToken, ids.shape[1], DType), DType, lastPositionLogits);
         try
         {
@@ -184,14 +204,41 @@ public partial class HookedTransformer : IDisposable
     public KvCache CreateCache() => new(Dimensions.NLayers);
 
     /// <summary>Installs one hook in a new scope; dispose the scope to remove it.</summary>
-    public HookScope Hook([HookName] string hookName, HookFunction hook) => Hooks.CreateScope().Add(hookName, hook);
+    public HookScope Hook([HookName] HookTarget target, HookFunction hook) => Hooks.CreateScope().Add(target, hook);
 
-    /// <summary>Runs <paramref name="text"/> once, recording the activations at <paramref name="hookNames"/>.</summary>
+    /// <summary>
+    /// Removes every hook of every open scope and frees what the scopes own (TransformerLens's <c>reset_hooks</c>;
+    /// see <see cref="HookPointCollection.Reset"/>).
+    /// </summary>
+    public void ResetHooks() => Hooks.Reset();
+
+    /// <summary>
+    /// One forward pass with <paramref name="hooks"/> installed for it only (TransformerLens's <c>run_with_hooks</c>):
+    /// they are removed when the pass ends, also when it fails. Returns the logits, owned by the caller.
+    /// </summary>
+    /// <exception cref="SteeringException">An unknown or foreign hook target (nothing is installed then), or bad ids.</exception>
+    public Tensor RunWithHooks(Tensor inputIds, params (HookTarget Target, HookFunction Hook)[] hooks)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        var points = hooks.Select(h => Hooks.Resolve(h.Target)).ToList(); // every target checked before anything is installed
+        using var scope = Hooks.CreateScope();
+        for (var i = 0; i < hooks.Length; i++) scope.Add(points[i], hooks[i].Hook);
+        return Forward(inputIds);
+    }
+
+    /// <summary>The same as the other <c>RunWithHooks</c>, on <paramref name="text"/>'s tokens ([1, pos, d_vocab] logits).</summary>
+    public Tensor RunWithHooks(string text, params (HookTarget Target, HookFunction Hook)[] hooks)
+    {
+        using var scope = NewDisposeScope();
+        return RunWithHooks(TokenTensor(Tokenizer.Encode(text)), hooks).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Runs <paramref name="text"/> once, recording the activations at <paramref name="targets"/>.</summary>
     /// <returns>The logits and the cache (the caller disposes both).</returns>
-    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, [HookName] params string[] hookNames)
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, [HookName] params HookTarget[] targets)
     {
         using var scope = Hooks.CreateScope();
-        var cache = scope.Cache(hookNames);
+        var cache = scope.Cache(targets);
         try
         {
             return (Forward(text), cache);
@@ -201,6 +248,14 @@ public partial class HookedTransformer : IDisposable
             cache.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Runs <paramref name="text"/> once, recording the activations at the points named <paramref name="names"/>.</summary>
+    /// <returns>The logits and the cache (the caller disposes both).</returns>
+    public (Tensor Logits, ActivationCache Cache) RunWithCache(string text, IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return RunWithCache(text, names.Select(name => (HookTarget)name).ToArray());
     }
 
     /// <summary>Token ids as a [1, pos] tensor on the model's device.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Hooks;
 using Steering.Models.Gpt2;
 using static TorchSharp.torch;

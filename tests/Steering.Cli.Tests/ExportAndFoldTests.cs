@@ -1,6 +1,7 @@
 using System.IO;
 using Steering.Checkpoints;
 using Steering.Checkpoints.Gguf;
+using Steering.Editing;
 using Steering.Vectors;
 using static TorchSharp.torch;
 

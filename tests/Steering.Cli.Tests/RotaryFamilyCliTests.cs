@@ -1,6 +1,7 @@
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using Steering.Editing;
 using Steering.Tests.Support;
 using Steering.Vectors;
 using static TorchSharp.torch;

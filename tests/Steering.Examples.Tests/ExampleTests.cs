@@ -7,6 +7,7 @@ using RawHooks;
 using Steering.Hooks;
 using Steering.Vectors;
 using SteerAtDsl;
+using Steering.Editing;
 using WrapperModule;
 using static TorchSharp.torch;
 

@@ -20,6 +20,7 @@ public sealed class AnalyzerTests
 {
     private static string Code(string body) => $$"""
         using Steering;
+        using Steering.Editing;
         public static class Use
         {
             public static void Run(HookedTransformer model, TorchSharp.torch.Tensor v)
@@ -43,6 +44,9 @@ public sealed class AnalyzerTests
     [InlineData("var point = model.Hooks[\"blocks.1.resid_pst\"];", "\"blocks.1.resid_pst\"")]
     [InlineData("var run = model.RunWithCache(\"hi\", \"embed\", \"blocks.1.resid_pst\");", "\"blocks.1.resid_pst\"")]
     [InlineData("using var h = model.Hook(\"blocks.1.resid_pst\", (x, c) => x);", "\"blocks.1.resid_pst\"")]
+    [InlineData("var spec = SteeringSpec.Empty.Ablate(\"embed\", v).Add(\"blocks.1.resid_pst\", v, 2);", "\"blocks.1.resid_pst\"")]
+    [InlineData("using var s = model.Hooks.CreateScope(); var c = s.Cache(\"embed\", \"blocks.1.resid_pst\");", "\"blocks.1.resid_pst\"")]
+    [InlineData("var p = model.Hooks.Resolve(\"blocks.1.resid_pst\");", "\"blocks.1.resid_pst\"")]
     public async Task STEER018_flags_unknown_literals_passed_as_hook_names(string statement, string text)
     {
         var diagnostics = await Analyze(Code(statement));

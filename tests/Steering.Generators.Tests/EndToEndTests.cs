@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using Steering.Editing;
 using Steering.Generators.Tests.Support;
 using Steering.Models.Gpt2;
 using Steering.Schema;
@@ -211,7 +212,7 @@ public sealed class EndToEndTests
 
     private static Tensor Forward(HookedTransformer model, string prompt, string hook, Tensor vector, double coefficient, Func<Steering.Hooks.HookContext, Tensor>? positions)
     {
-        using (model.Hooks.CreateScope().AddVector(hook, vector, coefficient, positions))
+        using (model.Hooks.CreateScope().AddVector(hook, vector, coefficient, positions is null ? null : Steering.Editing.PositionSelector.Where(positions)))
             return model.Forward(prompt).clone();
     }
 

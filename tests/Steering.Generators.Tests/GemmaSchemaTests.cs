@@ -1,4 +1,5 @@
 using System.Reflection;
+using Steering.Editing;
 using Steering.Generators.Tests.Support;
 using Steering.Schema;
 using static TorchSharp.torch;

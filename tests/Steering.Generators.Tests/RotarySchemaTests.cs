@@ -1,5 +1,6 @@
 using System;
 using System.Reflection;
+using Steering.Editing;
 using Steering.Generators.Tests.Support;
 using Steering.Schema;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Steering.Checkpoints.Gguf;
+using Steering.Editing;
 using Steering.Export;
 using Steering.Vectors;
 using Xunit.Abstractions;

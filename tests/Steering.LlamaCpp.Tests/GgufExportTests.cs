@@ -17,9 +17,11 @@ public sealed class GgufExportTests(TinyGpt2Model tiny, ITestOutputHelper output
     }
 
     [Fact]
-    public void F32_export_gives_our_logits_within_llama_cpp_gelu_rounding()
+    public void F32_export_gives_our_logits_within_ggmls_float16_gelu_table()
     {
-        // llama.cpp's CPU GELU is not float32-exact (ggml looks it up in a float16 table); the layer norms amplify that.
+        // llama.cpp's CPU GELU is not float32-exact: ggml rounds the input to float16 and looks GELU up in a float16
+        // table; the layer norms amplify that (measured 7.7e-4 on c0c7e147, logit std 0.54). Without the MLP the rest
+        // agrees to float32 rounding (9.5e-7, the next test).
         using var ours = tiny.OurLogits();
         var difference = TinyGpt2Model.MaxDifference(tiny.Engine.Logits(tiny.Ids), ours);
         output.WriteLine($"F32: max |llama.cpp - ours| = {difference:E2} over {tiny.Ids.Length} positions x 50257 logits (logit std {ours.std().item<double>():F2})");
@@ -27,7 +29,7 @@ public sealed class GgufExportTests(TinyGpt2Model tiny, ITestOutputHelper output
     }
 
     [Fact]
-    public void F32_export_without_the_gelu_gives_our_logits_within_1e_5()
+    public void F32_export_without_the_gelu_gives_our_logits_within_float32_rounding()
     {
         // Zero MLP output weights take the GELU out of the computation; embeddings, norms, attention, every bias
         // (ffn_down's included) and the tied output remain, and must agree to float32 rounding.

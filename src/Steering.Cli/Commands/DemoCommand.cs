@@ -8,6 +8,7 @@ using System.Threading;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Steering.Cli.Demo;
+using Steering.Editing;
 using Steering.Generation;
 using Steering.Schema;
 using Steering.Vectors;
@@ -89,9 +90,8 @@ internal sealed class DemoCommand(Terminal terminal) : Command<DemoCommand.Setti
         {
             foreach (var coefficient in new[] { 0.0, c, -c })
             {
-                using var scope = model.Hooks.CreateScope();
-                if (coefficient != 0) scope.AddVector(vector.HookName!, vector.Values, coefficient);
-                var text = model.Generate(prompt, options)[0].Text;
+                var steering = coefficient == 0 ? null : SteeringSpec.Empty.Add(vector.HookName!, vector.Values, coefficient);
+                var text = model.Generate(prompt, options with { Steering = steering })[0].Text;
                 rows.Add((coefficient.ToString("+0.###;-0.###;0", CultureInfo.InvariantCulture), Prompt + text));
             }
             return rows;

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.Linq;
 using Spectre.Console.Cli;
+using Steering.Editing;
 using Steering.Hooks;
 
 namespace Steering.Cli.Commands;
@@ -57,10 +58,11 @@ internal class InputSettings : ModelSettings
             .Select(ids => ((IReadOnlyList<int>)ids, model.HasTokenizer ? model.Tokenizer.Decode(ids) : TokenIdList.Format(ids))).ToList();
     }
 
-    /// <summary>Installs the edits in <paramref name="scope"/>.</summary>
+    /// <summary>Installs the edits in <paramref name="scope"/>, which owns their vectors.</summary>
     public void ApplyEdits(HookedTransformer model, HookScope scope, Terminal terminal)
     {
-        foreach (var edit in Edits()) edit.ApplyTo(scope, model, terminal);
+        var spec = Edits().Aggregate(SteeringSpec.Empty, (all, edit) => edit.AddTo(all, model, scope, terminal));
+        scope.Apply(spec);
     }
 
     public override Spectre.Console.ValidationResult Validate()

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 using static TorchSharp.torch;
 
@@ -36,10 +37,9 @@ internal static class SteeringSweep
     public static IReadOnlyList<string> Complete(HookedTransformer model, string hookName, Tensor vector, double coefficient,
         IReadOnlyList<string> prompts, GenerationOptions options)
     {
-        using var scope = model.Hooks.CreateScope();
-        if (coefficient != 0) scope.AddVector(hookName, vector, coefficient);
+        var steering = coefficient == 0 ? null : SteeringSpec.Empty.Add(hookName, vector, coefficient);
         var tokenized = prompts.Select(p => (IReadOnlyList<int>)model.Tokenizer.Encode(p)).ToList();
-        return model.Generate(tokenized, options).Select(s => s.Text).ToList();
+        return model.Generate(tokenized, options with { Steering = steering }).Select(s => s.Text).ToList();
     }
 
     /// <summary>The sentiment score of the held-out completions at one coefficient, over <paramref name="samples"/> seeds.</summary>

@@ -28,12 +28,13 @@ public sealed class HookPointRef : IEquatable<HookPointRef>
     /// <summary>The shape of a vector for this point; empty when it takes none.</summary>
     public IReadOnlyList<int> VectorShape { get; }
 
-    /// <summary>The point in <paramref name="model"/>.</summary>
+    /// <summary>The point in <paramref name="model"/>, checked to have this point's dims and vector shape.</summary>
     /// <exception cref="UnknownHookPointException">The model has no such point (another architecture or size).</exception>
+    /// <exception cref="SteeringException">The model's point has another shape (it was generated for another model).</exception>
     public HookPoint In(HookedTransformer model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.Hooks[Name];
+        return model.Hooks.Resolve(this);
     }
 
     /// <inheritdoc/>

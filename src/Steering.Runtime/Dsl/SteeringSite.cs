@@ -1,5 +1,5 @@
 using System;
-using Steering.Hooks;
+using Steering.Editing;
 using static TorchSharp.torch;
 
 namespace Steering;
@@ -57,37 +57,32 @@ public sealed class SteeringSite
     /// <summary>The method the vector is built with.</summary>
     public SteeringMethod Method { get; }
 
-    /// <summary>The hook that adds <paramref name="vector"/> (the site's checked vector) times <paramref name="coefficient"/> here.</summary>
-    internal HookFunction Hook(HookPoint point, Tensor vector, double coefficient)
+    /// <summary>
+    /// <paramref name="spec"/> with this site's edit: <paramref name="vector"/> (the set's checked vector) times the
+    /// site's coefficient and <paramref name="coefficient"/>, at the site's positions, normalized as the site says.
+    /// </summary>
+    internal SteeringSpec AddTo(SteeringSpec spec, Tensor vector, double coefficient)
     {
         var strength = Coefficient * coefficient;
-        var selected = Selection();
-        if (Normalization == VectorNormalization.None) return Vectors.ActivationEdits.Add(point, vector, strength, selected);
-        using var norm = vector.norm();
-        if (norm.item<float>() == 0) throw new SteeringException($"the vector for '{point.Name}' is zero and cannot be normalized");
-        using var unit = vector.div(norm);
-        if (Normalization == VectorNormalization.Unit) return Vectors.ActivationEdits.Add(point, unit, strength, selected);
-        // ActivationNorm: per position, the vector is as long as the activation there (times the strength).
-        var owned = Vectors.ActivationEdits.Add(point, unit, 1.0, selected);
-        return (x, context) =>
+        if (Normalization != VectorNormalization.ActivationNorm)
         {
-            using var size = x.norm(-1, keepdim: true);
-            var delta = owned(zeros_like(x), context)!;
-            return x + delta * size * strength;
-        };
+            var scaling = Normalization == VectorNormalization.Unit ? VectorScaling.Unit : VectorScaling.AsGiven;
+            return spec.Add(Point, vector, strength, new AddOptions { Positions = Selector(), Scaling = scaling });
+        }
+        using (var norm = vector.norm())
+        {
+            if (norm.item<float>() == 0) throw new SteeringException($"the vector for '{Point.Name}' is zero and cannot be normalized");
+        }
+        // Per position: the unit vector times that position's own activation norm (AddOptions scales by one number).
+        return spec.Custom(Point, (x, _) => x + (x.norm(-1, keepdim: true) * (vector / vector.norm()).to(x.dtype, x.device) * strength), Selector());
     }
 
-    private Func<HookContext, Tensor>? Selection() => Positions switch
+    private PositionSelector? Selector() => Positions switch
     {
         SteerPositions.All => null,
-        SteerPositions.Prompt => context => full_like(context.Positions, context.Phase == ForwardPhase.Prefill, ScalarType.Bool),
-        SteerPositions.Generated => context => full_like(context.Positions, context.Phase == ForwardPhase.Decode, ScalarType.Bool),
-        SteerPositions.First => context => context.Positions.lt(Count),
-        _ => context =>
-        {
-            if (context.Phase != ForwardPhase.Prefill) return zeros_like(context.Positions, ScalarType.Bool);
-            var last = context.Positions.masked_fill(context.IsPadding, -1).amax(new long[] { 1 }, keepdim: true);
-            return context.Positions.gt(last - Count);
-        },
+        SteerPositions.Prompt => PositionSelector.Prompt,
+        SteerPositions.Generated => PositionSelector.Generated,
+        SteerPositions.First => PositionSelector.First(Count),
+        _ => PositionSelector.Last(Count),
     };
 }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Steering.Checkpoints;
+using Steering.Editing;
 using Steering.Hooks;
 using Steering.Schema;
 using Steering.Vectors;
@@ -46,28 +47,22 @@ public abstract class SteeringVectorSet : IDisposable
     /// positions and with the normalization the site declares, in one scope. Dispose the scope to remove them.
     /// </summary>
     /// <exception cref="SteeringException">The model matches none of the schemas, or one of its sites has no vector yet.</exception>
-    public HookScope Apply(HookedTransformer model, double coefficient = 1.0)
+    public HookScope Apply(HookedTransformer model, double coefficient = 1.0) => ToSpec(model, coefficient).Apply(model);
+
+    /// <summary>
+    /// The model's sites' vectors, each times its own coefficient and <paramref name="coefficient"/>, with each site's
+    /// positions and normalization, as a steering spec — for per-call steering (<c>GenerationOptions.Steering</c>). The
+    /// spec refers to this set's vectors: keep the set undisposed while it is used.
+    /// </summary>
+    /// <exception cref="SteeringException">The model matches none of the schemas, or one of its sites has no vector yet.</exception>
+    public SteeringSpec ToSpec(HookedTransformer model, double coefficient = 1.0)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var indices = SiteIndicesFor(model);
         var missing = indices.Where(i => _vectors[i] is null).Select(i => Sites[i].Point.Name).ToList();
         if (missing.Count > 0)
             throw new SteeringException($"{GetType().Name} has no vector for {string.Join(", ", missing)} yet (set it, build it or load it)");
-        var scope = model.Hooks.CreateScope();
-        try
-        {
-            foreach (var i in indices)
-            {
-                var point = Sites[i].Point.In(model);
-                scope.Add(point, Sites[i].Hook(point, _vectors[i]!, coefficient));
-            }
-            return scope;
-        }
-        catch
-        {
-            scope.Dispose();
-            throw;
-        }
+        return indices.Aggregate(SteeringSpec.Empty, (spec, i) => Sites[i].AddTo(spec, _vectors[i]!, coefficient));
     }
 
     /// <summary>

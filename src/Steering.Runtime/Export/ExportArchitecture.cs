@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using Steering.Checkpoints.Gguf;
+using Steering.Models.Gemma;
 using Steering.Models.Gpt2;
 using Steering.Models.Llama;
 using TorchSharp.Modules;
@@ -24,9 +25,9 @@ internal abstract class ExportArchitecture
     public static ExportArchitecture For(HookedTransformer model) => model switch
     {
         Gpt2Model gpt2 => new Gpt2Export(gpt2),
-        _ when LlamaConfigReader.ModelTypes.Contains(model.Layout.ModelType) => new LlamaExport(model),
+        _ when LlamaConfigReader.ModelTypes.Contains(model.Layout.ModelType) || GemmaConfigReader.ModelTypes.Contains(model.Layout.ModelType) => new LlamaExport(model),
         _ => throw new SteeringException(
-            $"folding and GGUF export do not cover {model.Layout.ModelType} models yet (supported: {Gpt2Config.ModelType}, {string.Join(", ", LlamaConfigReader.ModelTypes)})"),
+            $"folding and GGUF export do not cover {model.Layout.ModelType} models yet (supported: {Gpt2Config.ModelType}, {string.Join(", ", LlamaConfigReader.ModelTypes.Concat(GemmaConfigReader.ModelTypes))})"),
     };
 
     /// <summary>The model's parameters by Hugging Face checkpoint name (without a save prefix such as GPT-2's <c>transformer.</c>).</summary>

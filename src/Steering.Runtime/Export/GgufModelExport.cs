@@ -37,11 +37,33 @@ public static class GgufModelExport
             .Add("general.file_type", fileType)
             .Add("general.quantization_version", 2u);
         architecture.AddGgufMetadata(writer);
+        AddChatTemplates(writer, model.Tokenizer);
 
         using var scope = NewDisposeScope();
         foreach (var tensor in architecture.GgufTensors())
             writer.AddTensor(tensor.Name, tensor.Values, StoredType(tensor, type));
         writer.Write(path);
+    }
+
+    /// <summary>
+    /// The tokenizer's chat templates as the converter's SpecialVocab writes them (llama-server and Ollama read them):
+    /// the default one as <c>tokenizer.chat_template</c>, others as <c>tokenizer.chat_template.NAME</c> listed in
+    /// <c>tokenizer.chat_templates</c>.
+    /// </summary>
+    private static void AddChatTemplates(GgufWriter writer, Tokenization.TextTokenizer tokenizer)
+    {
+        var named = new System.Collections.Generic.List<string>();
+        foreach (var (name, template) in tokenizer.ChatTemplates)
+        {
+            if (name == Chat.ChatTemplate.DefaultName)
+            {
+                writer.Add("tokenizer.chat_template", template);
+                continue;
+            }
+            writer.Add($"tokenizer.chat_template.{name}", template);
+            named.Add(name);
+        }
+        if (named.Count > 0) writer.Add("tokenizer.chat_templates", named.ToArray());
     }
 
     /// <summary>convert_hf_to_gguf.py's choice: F32 for 1-D tensors, norms, position embeddings and non-weights; else the file type.</summary>

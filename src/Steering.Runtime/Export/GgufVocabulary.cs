@@ -27,19 +27,19 @@ internal static class GgufVocabulary
     private const int Byte = 6;
 
     /// <summary>
-    /// Adds a SentencePiece-style tokenizer (tokenizer.json BPE with byte fallback: Llama 2, Mistral) as llama.cpp's
-    /// <c>llama</c> vocabulary: tokens by id with their <c>▁</c>, token types (unknown, control for special added tokens,
-    /// user-defined for other added ones, byte for <c>&lt;0xXX&gt;</c>), and scores. llama.cpp's SentencePiece tokenizer
-    /// merges the adjacent pair whose result scores highest, so a token's score is minus the rank of the merge that makes
-    /// it (ids do not give that order: Mistral's <c>▁▁</c> has id 259 but merges late); a token no merge makes scores
-    /// below every merge, as the real tokenizer.model's whitespace pieces do.
+    /// Adds a SentencePiece-style tokenizer (tokenizer.json BPE with byte fallback, or a tokenizer.model converted to one:
+    /// Llama 2, Mistral, Gemma) as llama.cpp's <c>llama</c> vocabulary: tokens by id with their <c>▁</c>, token types
+    /// (unknown, control for special added tokens, user-defined for other added ones, byte for <c>&lt;0xXX&gt;</c>),
+    /// scores and <c>add_space_prefix</c>. llama.cpp's SentencePiece tokenizer merges the adjacent pair whose result
+    /// scores highest, so a token's score is minus the rank of the merge that makes it (ids do not give that order:
+    /// Mistral's <c>▁▁</c> has id 259 but merges late); a token no merge makes scores below every merge, as the real
+    /// tokenizer.model's whitespace pieces do.
     /// </summary>
-    /// <exception cref="SteeringException">More tokens than the embedding has rows, or not a byte-fallback BPE tokenizer.json.</exception>
+    /// <exception cref="SteeringException">More tokens than the embedding has rows, or not a byte-fallback BPE tokenizer.</exception>
     public static void AddSentencePiece(GgufWriter writer, TextTokenizer tokenizer, int vocabSize, SpecialTokenIds special)
     {
         var pipeline = tokenizer.Pipeline is { Model.ByteFallback: true } p ? p
-            : throw new SteeringException("llama.cpp's \"llama\" vocabulary is exported from a tokenizer.json BPE with byte_fallback; this tokenizer is not one");
-        CheckSpacePrefixLikeLlamaCpp(tokenizer, pipeline, special);
+            : throw new SteeringException("llama.cpp's \"llama\" vocabulary is exported from a BPE tokenizer with byte_fallback (tokenizer.json or tokenizer.model); this tokenizer is not one");
         var tokens = ById(pipeline.Model.Vocabulary.Concat(pipeline.Added.Tokens.Select(t => KeyValuePair.Create(t.Content, t.Id))), vocabSize, "tokenizer.json");
         var types = new int[vocabSize];
         var scores = new float[vocabSize];
@@ -60,7 +60,8 @@ internal static class GgufVocabulary
             .Add("tokenizer.ggml.pre", "default")
             .Add("tokenizer.ggml.tokens", tokens!)
             .Add("tokenizer.ggml.scores", scores)
-            .Add("tokenizer.ggml.token_type", types);
+            .Add("tokenizer.ggml.token_type", types)
+            .Add("tokenizer.ggml.add_space_prefix", AddsSpacePrefix(tokenizer, pipeline));
         if (special.Bos is { } bos) writer.Add("tokenizer.ggml.bos_token_id", (uint)bos);
         if (special.Eos.Count > 0) writer.Add("tokenizer.ggml.eos_token_id", (uint)special.Eos[0]);
         if (pipeline.Model.UnknownId is { } unknown) writer.Add("tokenizer.ggml.unknown_token_id", (uint)unknown);
@@ -72,19 +73,17 @@ internal static class GgufVocabulary
     }
 
     /// <summary>
-    /// llama.cpp's SentencePiece tokenizer puts <c>▁</c> before every text fragment, at the start and after each special
-    /// token, and keeps a leading space as a second <c>▁</c> — as the classic Prepend normalizer (Llama 2, Mistral v0.1)
-    /// does. A Metaspace pre-tokenizer with <c>prepend_scheme: first</c> (<c>legacy: false</c>, Mistral v0.3) does
-    /// neither, so llama.cpp would tokenize differently: refused, found by encoding probes.
+    /// llama.cpp's <c>add_space_prefix</c>: whether the tokenizer puts <c>▁</c> before a text ("a" → "▁a": Llama 2,
+    /// Mistral; Gemma does not). With it on, llama.cpp prefixes <c>▁</c> at the start and after every special token
+    /// and keeps a leading space as a second <c>▁</c>, as the classic Prepend normalizer does (Llama 2, Mistral v0.1).
+    /// A Metaspace pre-tokenizer with <c>prepend_scheme: first</c> (<c>legacy: false</c>, Mistral v0.3) prefixes only
+    /// the start and merges a leading space into it; llama.cpp has no such mode, and its own converter exports these
+    /// tokenizers with the prefix on (tokenizer.model's add_dummy_prefix), so this does too: texts after a special
+    /// token or starting with a space tokenize differently there, every other text identically (tested).
     /// </summary>
-    private static void CheckSpacePrefixLikeLlamaCpp(TextTokenizer tokenizer, Tokenization.HuggingFace.TokenizerPipeline pipeline, SpecialTokenIds special)
-    {
-        int[] Encode(string text) => tokenizer.Encode(text, addSpecialTokens: false);
-        var word = Encode("a");
-        var afterSpecial = special.Bos is { } bos && pipeline.TokenOf(bos) is { } bosText ? Encode(bosText + "a")[1..] : word;
-        if (!afterSpecial.SequenceEqual(word) || Encode(" a").SequenceEqual(word))
-            throw new SteeringException("llama.cpp's \"llama\" vocabulary prefixes \"▁\" to the text after every special token and keeps a leading space; this tokenizer (a Metaspace pre-tokenizer without legacy prefixing, as in Mistral v0.3) does not, so llama.cpp would tokenize differently");
-    }
+    private static bool AddsSpacePrefix(TextTokenizer tokenizer, Tokenization.HuggingFace.TokenizerPipeline pipeline) =>
+        tokenizer.Encode("a", addSpecialTokens: false) is [var first, ..]
+        && pipeline.TokenOf(first) is { } text && text.StartsWith('\u2581');
 
     /// <summary>A byte-fallback token, <c>&lt;0xXX&gt;</c>.</summary>
     private static bool IsByteToken(string token) =>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Steering.Checkpoints.Gguf;
 using Steering.Models;
+using Steering.Models.Gemma;
 using Steering.Models.Llama;
 using Steering.Schema;
 using static TorchSharp.torch;
@@ -10,14 +11,15 @@ using static TorchSharp.torch;
 namespace Steering.Export;
 
 /// <summary>
-/// The Llama-shaped families (<c>llama</c>, <c>mistral</c>, <c>qwen2</c>, <c>qwen3</c>) for folding and llama.cpp:
-/// tensors and metadata as llama.cpp's <c>convert_hf_to_gguf.py</c> writes them — <c>llama</c> (Mistral too) with the
-/// query and key rows permuted from Hugging Face's half-split rotary layout to llama.cpp's interleaved one, <c>qwen2</c>
-/// and <c>qwen3</c> unpermuted (llama.cpp runs them with the NeoX rotary layout, which is Hugging Face's). Additions fold
-/// into the biases the model has; rotary models have no bias before block 0 and, without attention_bias/mlp_bias, none
-/// after the projections.
+/// The Llama-shaped families (<c>llama</c>, <c>mistral</c>, <c>qwen2</c>, <c>qwen3</c>, <c>gemma2</c>,
+/// <c>gemma3_text</c>) for folding and llama.cpp: tensors and metadata as llama.cpp's <c>convert_hf_to_gguf.py</c>
+/// writes them — <c>llama</c> (Mistral too) with the query and key rows permuted from Hugging Face's half-split rotary
+/// layout to llama.cpp's interleaved one, <c>qwen2</c>, <c>qwen3</c>, <c>gemma2</c>, <c>gemma3</c> unpermuted
+/// (llama.cpp runs them with the NeoX rotary layout, which is Hugging Face's). Additions fold into the biases the model
+/// has; rotary models have no bias before block 0 and, without attention_bias/mlp_bias, none after the projections.
+/// Gemma's specifics are in LlamaExport.Gemma.cs.
 /// </summary>
-internal sealed class LlamaExport : ExportArchitecture
+internal sealed partial class LlamaExport : ExportArchitecture
 {
     private readonly HookedTransformer _model;
 
@@ -29,6 +31,8 @@ internal sealed class LlamaExport : ExportArchitecture
     {
         LlamaConfigReader.Qwen2 => "qwen2",
         LlamaConfigReader.Qwen3 => "qwen3",
+        GemmaConfigReader.Gemma2 => "gemma2",
+        GemmaConfigReader.Gemma3 => "gemma3",
         _ => "llama",
     };
 
@@ -43,11 +47,13 @@ internal sealed class LlamaExport : ExportArchitecture
     }
 
     /// <summary>
-    /// Hugging Face's Llama (<c>attention_bias</c>: q/k/v/o, <c>mlp_bias</c>: gate/up/down) and Qwen3
+    /// Hugging Face's Llama (<c>attention_bias</c>: q/k/v/o, <c>mlp_bias</c>: gate/up/down), Qwen3 and Gemma 2/3
     /// (<c>attention_bias</c>) have flags that add the biases; Mistral's and Qwen2's configs have none.
     /// </summary>
     public override string? BiasFlagFor(int? layer, string site) =>
-        Rule(layer, site) is (null, _, { } flag) && (Layout.ModelType, flag) is (LlamaConfigReader.Llama, _) or (LlamaConfigReader.Qwen3, "attention_bias")
+        Rule(layer, site) is (null, _, { } flag)
+        && (Layout.ModelType, flag) is (LlamaConfigReader.Llama, _)
+            or (LlamaConfigReader.Qwen3 or GemmaConfigReader.Gemma2 or GemmaConfigReader.Gemma3, "attention_bias")
             ? flag : null;
 
     private (FoldRule? Rule, string Refusal, string? MissingFlag) Rule(int? layer, string site)
@@ -83,6 +89,11 @@ internal sealed class LlamaExport : ExportArchitecture
                     return (null, "nothing with a bias comes before block 0 in a rotary model (the token embedding is a lookup)");
                 case (null, HookSites.LnFinal):
                     return (null, "RMSNorm has no bias to fold into");
+                case (_, HookSites.AttnOut or HookSites.ResidMid or HookSites.MlpOut or HookSites.ResidPost) when Layout.PostSublayerNorms:
+                case ( > 0, HookSites.ResidPre) when Layout.PostSublayerNorms:
+                    return (null, PostNormRefusal);
+                case (_, HookSites.AttnOutPreNorm): return (Bias(Block("self_attn.o_proj.bias"), Layout.OutputBias, "attention_bias"), refusal);
+                case (_, HookSites.MlpOutPreNorm): return (Bias(Block("mlp.down_proj.bias"), Layout.MlpBias, "mlp_bias"), refusal);
                 case ({ } l, HookSites.ResidPre):
                     return (Bias($"model.layers.{l - 1}.mlp.down_proj.bias", Layout.MlpBias, "mlp_bias"), refusal);
                 case (_, HookSites.Ln1):
@@ -110,18 +121,7 @@ internal sealed class LlamaExport : ExportArchitecture
     {
         var arch = GgufArchitecture;
         var d = Layout.Dimensions;
-        var rotary = Layout.Layers[0].Rotary!;
-        if (Layout.Activation != "silu")
-            throw new SteeringException($"llama.cpp's {arch} uses SiLU in the MLP; this model's hidden_act is \"{Layout.Activation}\"");
-        if (Layout.Layers.Select((l, i) => (l.SlidingWindow, i)).FirstOrDefault(l => l.SlidingWindow is { } w && w < d.NCtx) is ({ } window, var layer))
-            throw new SteeringException($"llama.cpp's {arch} attends to every earlier position; this model's layer {layer} has a sliding window of {window}");
-        if (arch == "qwen3" && (Layout.QkvBias || Layout.OutputBias))
-            throw new SteeringException("llama.cpp's qwen3 has no attention biases; this model has attention_bias true");
-        if (arch == "qwen2" && Layout.OutputBias)
-            throw new SteeringException("llama.cpp's qwen2 has no output projection bias; this model has one");
-        if (arch != "llama" && Layout.MlpBias)
-            throw new SteeringException($"llama.cpp's {arch} has no MLP biases; this model has mlp_bias true");
-
+        var rotary = IsGemma ? CheckGemma(arch) : CheckLlamaShaped(arch);
         writer.Add($"{arch}.context_length", (uint)d.NCtx)
             .Add($"{arch}.embedding_length", (uint)d.DModel)
             .Add($"{arch}.block_count", (uint)d.NLayers)
@@ -136,18 +136,37 @@ internal sealed class LlamaExport : ExportArchitecture
             .Add($"{arch}.vocab_size", (uint)d.DVocab);
         if (rotary.Scaling is { Type: RopeScaling.Linear } linear)
             writer.Add($"{arch}.rope.scaling.type", "linear").Add($"{arch}.rope.scaling.factor", (float)linear.Factor);
+        if (IsGemma) AddGemmaMetadata(writer, arch);
         if (_model.Tokenizer.Pipeline is { Model.ByteFallback: true })
             GgufVocabulary.AddSentencePiece(writer, _model.Tokenizer, d.DVocab, _model.SpecialTokens);
         else
             GgufVocabulary.AddByteLevelBpe(writer, _model.Tokenizer, d.DVocab, _model.SpecialTokens, arch == "llama" ? "llama-bpe" : "qwen2");
     }
 
+    /// <summary>Refuses what llama.cpp's llama, qwen2 and qwen3 graphs compute otherwise; returns the rotary embedding.</summary>
+    private RotaryLayout CheckLlamaShaped(string arch)
+    {
+        if (Layout.Activation != "silu")
+            throw new SteeringException($"llama.cpp's {arch} uses SiLU in the MLP; this model's hidden_act is \"{Layout.Activation}\"");
+        if (Layout.Layers.Select((l, i) => (l.SlidingWindow, i)).FirstOrDefault(l => l.SlidingWindow is { } w && w < Layout.Dimensions.NCtx) is ({ } window, var layer))
+            throw new SteeringException($"llama.cpp's {arch} attends to every earlier position; this model's layer {layer} has a sliding window of {window}");
+        if (arch == "qwen3" && (Layout.QkvBias || Layout.OutputBias))
+            throw new SteeringException("llama.cpp's qwen3 has no attention biases; this model has attention_bias true");
+        if (arch == "qwen2" && Layout.OutputBias)
+            throw new SteeringException("llama.cpp's qwen2 has no output projection bias; this model has one");
+        if (arch != "llama" && Layout.MlpBias)
+            throw new SteeringException($"llama.cpp's {arch} has no MLP biases; this model has mlp_bias true");
+        return Layout.Layers[0].Rotary!;
+    }
+
     public override IEnumerable<GgufTensor> GgufTensors()
     {
         Tensor W(string name) => Weights[name].detach();
+        // Gemma scales by (1 + weight): the converter stores 1 + weight, formed in float32 as Gemma's RMSNorm forms it.
+        Tensor Norm(string name) => Layout.NormWeightPlusOne ? W(name).to(ScalarType.Float32).add(1.0) : W(name);
         var d = Layout.Dimensions;
         yield return new("token_embd.weight", W("model.embed_tokens.weight"));
-        yield return new("output_norm.weight", W("model.norm.weight"));
+        yield return new("output_norm.weight", Norm("model.norm.weight"));
         if (!Layout.TiedEmbeddings) yield return new("output.weight", W("lm_head.weight"));
         if (Layout.Layers[0].Rotary!.Scaling is { Type: RopeScaling.Llama3 } llama3)
             yield return new("rope_freqs.weight", Llama3RopeFactors(Layout.Layers[0].Rotary!.Theta, d.DHead, llama3));
@@ -156,7 +175,7 @@ internal sealed class LlamaExport : ExportArchitecture
         {
             var h = $"model.layers.{i}.";
             var blk = $"blk.{i}.";
-            yield return new(blk + "attn_norm.weight", W(h + "input_layernorm.weight"));
+            yield return new(blk + "attn_norm.weight", Norm(h + "input_layernorm.weight"));
             yield return new(blk + "attn_q.weight", Rows(W(h + "self_attn.q_proj.weight"), d.NHeads));
             yield return new(blk + "attn_k.weight", Rows(W(h + "self_attn.k_proj.weight"), d.NKvHeads));
             yield return new(blk + "attn_v.weight", W(h + "self_attn.v_proj.weight"));
@@ -168,15 +187,25 @@ internal sealed class LlamaExport : ExportArchitecture
             }
             if (Layout.QkNorm)
             {
-                yield return new(blk + "attn_q_norm.weight", W(h + "self_attn.q_norm.weight"));
-                yield return new(blk + "attn_k_norm.weight", W(h + "self_attn.k_norm.weight"));
+                yield return new(blk + "attn_q_norm.weight", Norm(h + "self_attn.q_norm.weight"));
+                yield return new(blk + "attn_k_norm.weight", Norm(h + "self_attn.k_norm.weight"));
             }
             yield return new(blk + "attn_output.weight", W(h + "self_attn.o_proj.weight"));
             if (Layout.OutputBias) yield return new(blk + "attn_output.bias", W(h + "self_attn.o_proj.bias"));
-            yield return new(blk + "ffn_norm.weight", W(h + "post_attention_layernorm.weight"));
+            // Llama's post_attention_layernorm is the norm before the MLP; Gemma's is after attention and has its own.
+            if (Layout.PostSublayerNorms)
+            {
+                yield return new(blk + "post_attention_norm.weight", Norm(h + "post_attention_layernorm.weight"));
+                yield return new(blk + "ffn_norm.weight", Norm(h + "pre_feedforward_layernorm.weight"));
+            }
+            else
+            {
+                yield return new(blk + "ffn_norm.weight", Norm(h + "post_attention_layernorm.weight"));
+            }
             yield return new(blk + "ffn_gate.weight", W(h + "mlp.gate_proj.weight"));
             yield return new(blk + "ffn_up.weight", W(h + "mlp.up_proj.weight"));
             yield return new(blk + "ffn_down.weight", W(h + "mlp.down_proj.weight"));
+            if (Layout.PostSublayerNorms) yield return new(blk + "post_ffw_norm.weight", Norm(h + "post_feedforward_layernorm.weight"));
             if (Layout.MlpBias)
             {
                 yield return new(blk + "ffn_gate.bias", W(h + "mlp.gate_proj.bias"));

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Steering.Editing;
 
 namespace Steering.Generation;
 
@@ -28,6 +29,12 @@ public sealed record GenerationOptions
     /// tokenizer's EOS when they name none.
     /// </summary>
     public IReadOnlyList<int>? StopTokens { get; init; }
+
+    /// <summary>
+    /// Steering for this call only (null: none): every prompt is steered by its own session of the spec, so CAST is
+    /// decided per prompt, and concurrent calls on the same model never see each other's steering.
+    /// </summary>
+    public SteeringSpec? Steering { get; init; }
 
     /// <summary>Greedy decoding of up to <paramref name="maxNewTokens"/> tokens.</summary>
     public static GenerationOptions Greedy(int maxNewTokens) => new() { MaxNewTokens = maxNewTokens };

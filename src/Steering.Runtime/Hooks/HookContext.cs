@@ -37,6 +37,13 @@ public readonly struct HookContext
     /// <summary>How many positions were already in the KV cache before this pass (0 for a prefill).</summary>
     public int PastLength => _pass.PastLength;
 
+    /// <summary>[batch, pos] int64: the token id at each position (the padding id at padding).</summary>
+    /// <exception cref="SteeringException">The pass was not made by a model (no ids).</exception>
+    public Tensor TokenIds => _pass.TokenIds ?? throw new SteeringException($"the pass through '{Name}' carries no token ids");
+
+    /// <summary>The pass itself: what per-pass edits key their state on.</summary>
+    internal ForwardPass Pass => _pass;
+
     /// <summary>
     /// Reshapes a [batch, pos] tensor so it broadcasts against this point's activation — [batch, pos, 1] for
     /// <c>[batch, pos, d_model]</c>, [batch, 1, q_pos, 1] for an attention pattern — e.g. to mask an edit.

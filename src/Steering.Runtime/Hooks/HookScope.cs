@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using static TorchSharp.torch;
 
 namespace Steering.Hooks;
 
@@ -13,6 +12,8 @@ namespace Steering.Hooks;
 /// <remarks>
 /// Composition: at one hook point, hooks run in the order they were added, across scopes — so with nested scopes the
 /// outer scope's hooks (added first) see the activation first and the inner scope's hooks see their result.
+/// Steering edits install through this scope as well (<c>Steering.Editing</c>: <c>spec.Apply(model)</c>,
+/// <c>scope.AddVector</c>, <c>scope.Ablate</c>).
 /// </remarks>
 public sealed class HookScope : IDisposable
 {
@@ -20,7 +21,11 @@ public sealed class HookScope : IDisposable
     private readonly List<HookPoint> _hooked = new();
     private readonly List<IDisposable> _owned = new();
 
-    internal HookScope(HookPointCollection points) => _points = points;
+    internal HookScope(HookPointCollection points)
+    {
+        _points = points;
+        points.Track(this);
+    }
 
     /// <summary>True once the scope has been disposed and its hooks removed.</summary>
     public bool IsDisposed { get; private set; }
@@ -28,72 +33,58 @@ public sealed class HookScope : IDisposable
     /// <summary>The hook points this scope has hooks on.</summary>
     public IReadOnlyList<HookPoint> HookedPoints => _hooked.Distinct().ToList();
 
-    /// <summary>Installs <paramref name="hook"/> at the point named <paramref name="hookName"/>.</summary>
-    /// <returns>This scope, to chain more hooks.</returns>
-    /// <exception cref="UnknownHookPointException">The model has no such hook point.</exception>
-    /// <exception cref="ObjectDisposedException">The scope was disposed.</exception>
-    public HookScope Add([HookName] string hookName, HookFunction hook) => Add(_points[hookName], hook);
+    /// <summary>The model's hook points (what targets given to this scope resolve against).</summary>
+    public HookPointCollection Points => _points;
 
-    /// <summary>Installs <paramref name="hook"/> at a typed hook point (as the source generator emits them).</summary>
+    /// <summary>Installs <paramref name="hook"/> at <paramref name="target"/> (a name, typed point or this model's point).</summary>
     /// <returns>This scope, to chain more hooks.</returns>
-    public HookScope Add(HookPointRef point, HookFunction hook)
-    {
-        ArgumentNullException.ThrowIfNull(point);
-        return Add(point.Name, hook);
-    }
-
-    /// <summary>Installs <paramref name="hook"/> at <paramref name="point"/>.</summary>
-    /// <returns>This scope, to chain more hooks.</returns>
-    /// <exception cref="ArgumentException">The point belongs to another model.</exception>
+    /// <exception cref="SteeringException">An unknown name, a typed point of another shape, or a point of another model.</exception>
     /// <exception cref="ObjectDisposedException">The scope was disposed.</exception>
-    public HookScope Add(HookPoint point, HookFunction hook)
+    public HookScope Add([HookName] HookTarget target, HookFunction hook)
     {
-        ArgumentNullException.ThrowIfNull(point);
         ArgumentNullException.ThrowIfNull(hook);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (!_points.TryGet(point.Name, out var own) || !ReferenceEquals(own, point))
-            throw new ArgumentException($"the hook point '{point.Name}' belongs to another model than this scope's.", nameof(point));
+        var point = _points.Resolve(target);
         point.Install(hook, this);
         _hooked.Add(point);
         return this;
     }
 
     /// <summary>
-    /// Adds <paramref name="coefficient"/> × <paramref name="vector"/> at <paramref name="hookName"/>, at every real
-    /// position or where <paramref name="positions"/> selects (see <see cref="Vectors.ActivationEdits.Add"/>).
-    /// </summary>
-    /// <exception cref="SteeringException">The vector does not fit the point (shape, dtype, NaN).</exception>
-    public HookScope AddVector([HookName] string hookName, Tensor vector, double coefficient = 1.0, Func<HookContext, Tensor>? positions = null)
-    {
-        var point = _points[hookName];
-        var owned = Own(Vectors.ActivationEdits.Check(point, vector, "vector"));
-        return Add(point, Vectors.ActivationEdits.AddOwned(owned, point, coefficient, positions));
-    }
-
-    /// <summary>Projects <paramref name="direction"/> out of the activation at <paramref name="hookName"/> at every position.</summary>
-    /// <exception cref="SteeringException">The direction does not fit the point, or is zero.</exception>
-    public HookScope Ablate([HookName] string hookName, Tensor direction)
-    {
-        var point = _points[hookName];
-        var owned = Own(Vectors.ActivationEdits.Check(point, direction, "direction"));
-        return Add(point, Vectors.ActivationEdits.AblateOwned(owned, point));
-    }
-
-    /// <summary>
-    /// Records the activations at <paramref name="hookNames"/> each time the model passes them, into a new cache
+    /// Records the activations at <paramref name="targets"/> each time the model passes them, into a new cache
     /// that outlives this scope (dispose the cache to free its tensors).
     /// </summary>
-    public ActivationCache Cache([HookName] params string[] hookNames)
+    public ActivationCache Cache([HookName] params HookTarget[] targets)
     {
-        ArgumentNullException.ThrowIfNull(hookNames);
-        var points = hookNames.Select(name => _points[name]).ToList(); // every name checked before anything is installed
+        ArgumentNullException.ThrowIfNull(targets);
+        var points = targets.Select(_points.Resolve).ToList(); // every target checked before anything is installed
         var cache = new ActivationCache(_points);
         foreach (var point in points)
             Add(point, cache.Record);
         return cache;
     }
 
-    /// <summary>Removes this scope's hooks. Safe to call more than once.</summary>
+    /// <summary>Records the activations at the points named <paramref name="names"/> (a list of hook names; see <see cref="Cache(HookTarget[])"/>).</summary>
+    public ActivationCache Cache(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        return Cache(names.Select(name => (HookTarget)name).ToArray());
+    }
+
+    /// <summary>
+    /// Hands <paramref name="resource"/> to this scope, which disposes it with its hooks (e.g. a tensor a hook uses).
+    /// </summary>
+    /// <returns>The resource.</returns>
+    /// <exception cref="ObjectDisposedException">The scope was disposed.</exception>
+    public T Own<T>(T resource) where T : IDisposable
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        _owned.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Removes this scope's hooks and disposes what it owns. Safe to call more than once.</summary>
     public void Dispose()
     {
         if (IsDisposed) return;
@@ -103,12 +94,6 @@ public sealed class HookScope : IDisposable
         _hooked.Clear();
         foreach (var resource in _owned) resource.Dispose();
         _owned.Clear();
-    }
-
-    private Tensor Own(Tensor tensor)
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        _owned.Add(tensor);
-        return tensor;
+        _points.Untrack(this);
     }
 }

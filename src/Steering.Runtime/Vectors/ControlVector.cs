@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using Steering.Checkpoints;
 using Steering.Checkpoints.Gguf;
+using Steering.Editing;
 using Steering.Schema;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 using System;
+using Steering.Editing;
 using static TorchSharp.torch;
 
 namespace Steering.Vectors;

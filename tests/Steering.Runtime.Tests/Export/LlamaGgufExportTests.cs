@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 
 namespace Steering.Tests.Export;
 
-/// <summary>The GGUF a Llama 3-style model exports to, read back: interleaved q/k rows, rope_freqs, metadata, tokenizer.</summary>
+/// <summary>The GGUF a Llama 3-style and a Gemma 2 model export to, read back: tensor layouts, rope_freqs, norms, metadata, tokenizer.</summary>
 public sealed class LlamaGgufExportTests : IDisposable
 {
     private const string Config = """
@@ -24,14 +24,20 @@ public sealed class LlamaGgufExportTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    /// <summary>A random model of <paramref name="config"/> saved with a real tokenizer's files, loaded back.</summary>
+    private HookedTransformer RandomModel(string config, string tokenizer)
+    {
+        var folder = _temp.File(tokenizer + "-model");
+        using (var random = HookedTransformer.CreateRandom(config, seed: 4)) random.Save(folder);
+        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
+            File.Copy(Path.Combine(TokenizerData.Folder(tokenizer), name), Path.Combine(folder, name));
+        return HookedTransformer.Load(folder);
+    }
+
     [Fact]
     public void Llama_exports_with_interleaved_rotary_rows_rope_factors_and_its_tokenizer()
     {
-        var folder = _temp.File("llama");
-        using (var random = HookedTransformer.CreateRandom(Config, seed: 4)) random.Save(folder);
-        foreach (var name in new[] { "tokenizer.json", "tokenizer_config.json" })
-            File.Copy(Path.Combine(TokenizerData.Folder("llama3"), name), Path.Combine(folder, name));
-        using var model = HookedTransformer.Load(folder);
+        using var model = RandomModel(Config, "llama3");
         var path = _temp.File("llama.gguf");
         GgufModelExport.Write(model, path);
         using var file = GgufFile.Open(path);
@@ -63,5 +69,48 @@ public sealed class LlamaGgufExportTests : IDisposable
         Assert.Equal("llama-bpe", file.Metadata["tokenizer.ggml.pre"].AsString());
         Assert.Equal(128256, file.Metadata["tokenizer.ggml.tokens"].Count);
         Assert.Equal(128000L, file.Metadata["tokenizer.ggml.bos_token_id"].AsInteger());
+    }
+
+    private const string Gemma2Config = """
+        { "model_type": "gemma2", "vocab_size": 262208, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+          "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8, "query_pre_attn_scalar": 8,
+          "max_position_embeddings": 32, "sliding_window": 4, "attn_logit_softcapping": 5.0, "final_logit_softcapping": 3.0 }
+        """;
+
+    [Fact]
+    public void Gemma2_exports_norms_as_one_plus_weight_its_post_norms_soft_caps_window_and_a_vocabulary_without_space_prefix()
+    {
+        using var model = RandomModel(Gemma2Config, "gemma3");
+        var weights = model.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter);
+        using (no_grad())
+        {
+            // Gemma's init leaves norm weights at 0; values of their own show whether 1 is added, and to which norm.
+            foreach (var (name, index) in new[] { ("model.layers.1.post_attention_layernorm.weight", 1), ("model.layers.1.pre_feedforward_layernorm.weight", 2), ("model.layers.1.post_feedforward_layernorm.weight", 3), ("model.norm.weight", 4) })
+                weights[name].copy_(arange(16, ScalarType.Float32).mul(0.01 * index));
+        }
+        var path = _temp.File("gemma2.gguf");
+        GgufModelExport.Write(model, path);
+        using var file = GgufFile.Open(path);
+        using var scope = NewDisposeScope();
+
+        Tensor OnePlus(string name) => weights[name].detach().add(1.0);
+        TensorAssert.Equal(OnePlus("model.layers.1.post_attention_layernorm.weight"), file.Load("blk.1.post_attention_norm.weight"));
+        TensorAssert.Equal(OnePlus("model.layers.1.pre_feedforward_layernorm.weight"), file.Load("blk.1.ffn_norm.weight"));
+        TensorAssert.Equal(OnePlus("model.layers.1.post_feedforward_layernorm.weight"), file.Load("blk.1.post_ffw_norm.weight"));
+        TensorAssert.Equal(OnePlus("model.norm.weight"), file.Load("output_norm.weight"));
+        TensorAssert.Equal(ones(16), file.Load("blk.0.attn_norm.weight"));
+        // NeoX rotary layout: q/k rows as Hugging Face has them; the output is the token embedding.
+        TensorAssert.Equal(weights["model.layers.0.self_attn.k_proj.weight"].detach(), file.Load("blk.0.attn_k.weight"));
+        Assert.False(file.Contains("output.weight"));
+
+        Assert.Equal("gemma2", file.Architecture);
+        Assert.Equal(5f, file.Metadata["gemma2.attn_logit_softcapping"].Value);
+        Assert.Equal(3f, file.Metadata["gemma2.final_logit_softcapping"].Value);
+        Assert.Equal(4L, file.Metadata["gemma2.attention.sliding_window"].AsInteger());
+        Assert.Equal(8L, file.Metadata["gemma2.attention.key_length"].AsInteger());
+        Assert.Equal("llama", file.Metadata["tokenizer.ggml.model"].AsString());
+        Assert.Equal(false, file.Metadata["tokenizer.ggml.add_space_prefix"].Value);
+        Assert.Equal(2L, file.Metadata["tokenizer.ggml.bos_token_id"].AsInteger());
+        Assert.Equal(model.Tokenizer.ChatTemplates["default"], file.Metadata["tokenizer.chat_template"].AsString());
     }
 }

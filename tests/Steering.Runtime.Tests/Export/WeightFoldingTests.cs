@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Export;
 using Steering.Models.Gpt2;
 using Steering.Tests.Support;

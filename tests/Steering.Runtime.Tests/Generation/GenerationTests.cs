@@ -1,4 +1,5 @@
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 using Steering.Tests.Support;
 using TorchSharp;

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 using Steering.Hooks;
 using Steering.Tests.Support;
@@ -46,7 +47,7 @@ public sealed class HookContextTests
         var v = ones(model.Dimensions.DModel) * 3;
         var touched = new List<long[]>();
         using var edit = model.Hooks.CreateScope()
-            .AddVector("blocks.0.resid_pre", v, positions: ctx => ctx.Positions.lt(2))
+            .AddVector("blocks.0.resid_pre", v, positions: PositionSelector.Where(ctx => ctx.Positions.lt(2)))
             .Add("blocks.0.resid_pre", (x, ctx) =>
             {
                 // The edit ran before this hook: it changed exactly the positions whose absolute index is < 2.
@@ -84,7 +85,9 @@ public sealed class HookContextTests
 
         var ablated = Capture(s => s.Ablate("blocks.1.resid_mid", v));
         var component = ablated.matmul(v / v.norm());
-        Assert.True(component.abs().max().item<float>() < 1e-4);
+        Assert.True(component[0, 2..].abs().max().item<float>() < 1e-4);
+        Assert.True(component[1].abs().max().item<float>() < 1e-4);
+        TensorAssert.Equal(plain[0, ..2], ablated[0, ..2]); // padding untouched
     }
 
     [Fact]

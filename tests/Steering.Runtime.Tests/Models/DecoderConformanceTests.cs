@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 using Steering.Schema;
 using Steering.Tests.Support;

@@ -86,7 +86,7 @@ internal sealed class DecoderAttention : nn.Module
         var bias = pass.Mask.Bias(_settings.SlidingWindow);
 
         Tensor z;
-        if (_hooks.Scores.IsHooked || _hooks.Pattern.IsHooked || _softcap is not null)
+        if (_hooks.Scores.IsObservedIn(forward) || _hooks.Pattern.IsObservedIn(forward) || _softcap is not null)
         {
             var scores = queries.matmul(keys.transpose(-1, -2)).mul(_settings.Scale);
             if (_softcap is double cap) scores = scores.div(cap).tanh().mul(cap);

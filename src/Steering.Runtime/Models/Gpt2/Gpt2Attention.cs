@@ -45,7 +45,7 @@ internal sealed class Gpt2Attention : nn.Module
             (k, v) = cache.Extend(_layer, k, v);
 
         Tensor z;
-        if (_hooks.Scores.IsHooked || _hooks.Pattern.IsHooked)
+        if (_hooks.Scores.IsObservedIn(pass) || _hooks.Pattern.IsObservedIn(pass))
         {
             var scores = _hooks.Scores.Run(q.matmul(k.transpose(-1, -2)).mul(_scale).add(bias), pass);
             var pattern = _hooks.Pattern.Run(scores.softmax(-1), pass);
