@@ -1,13 +1,14 @@
 using System;
 using System.IO;
 using Steering;
+using Steering.Vectors;
 using static TorchSharp.torch;
 
 namespace SteerAtDsl;
 
 /// <summary>
 /// A steering site checked at compile time: the generator reads tiny-sentiment.schema.json and gives this class a
-/// vector property (<c>Blocks2ResidPre</c>), <c>FromContrast</c>, <c>Apply</c>, <c>Load</c>/<c>Save</c>.
+/// vector property (<c>Blocks2ResidPre</c>), <c>Build</c> (from any vector builder), <c>Apply</c>, <c>Load</c>/<c>Save</c>.
 /// A misspelt hook name or a layer the model lacks is a build error, not a run-time surprise.
 /// </summary>
 [SteerAt("blocks.2.resid_pre")]
@@ -27,7 +28,7 @@ public static class SteerAtDslExample
     {
         ArgumentNullException.ThrowIfNull(output);
         using var model = HookedTransformer.Load(modelFolder);
-        using var love = LoveHate.FromContrast(model, "Love", "Hate");
+        using var love = LoveHate.Build(model, VectorBuilders.Diff("Love", "Hate"));
         output.WriteLine($"{LoveHate.Blocks2ResidPrePoint}: |Love - Hate| = {love.Blocks2ResidPre!.norm().item<float>():F2}");
 
         output.WriteLine($"baseline            {model.Generate(Prompt, maxNewTokens: 10)}");

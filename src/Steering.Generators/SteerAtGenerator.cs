@@ -12,8 +12,8 @@ using Steering.Schema;
 namespace Steering.Generators;
 
 /// <summary>
-/// The [SteerAt] source generator: the pipeline only. Classes (<see cref="ClassParser"/>) and schema/sidecar
-/// AdditionalFiles (<see cref="InputParser"/>) become plain equatable models, are resolved together
+/// The [SteerAt] source generator: the pipeline only. Classes (<see cref="ClassParser"/>) and schema, sidecar and
+/// pairs AdditionalFiles (<see cref="InputParser"/>) become plain equatable models, are resolved together
 /// (<see cref="ClassResolver"/>) and emitted (<see cref="ClassEmitter"/>, <see cref="SchemaEmitter"/>). Source and
 /// diagnostics are separate outputs; nothing in the pipeline holds a symbol, syntax node, location or compilation.
 /// </summary>
@@ -43,14 +43,15 @@ public sealed class SteerAtGenerator : IIncrementalGenerator
         var schemas = schemaFiles.Collect()
             .Select(static (all, _) => new EquatableArray<SchemaFile>(all.OrderBy(s => s.Path, StringComparer.Ordinal)))
             .WithTrackingName(TrackingNames.AllSchemas);
-        var sidecars = json
-            .Select(static (f, ct) => InputParser.ParseSidecar(f, ct))
+        // Vector sidecars and pairs files, with the item metadata the build gives (an embedded vector's resource name).
+        var dataFiles = json.Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (input, ct) => InputParser.ParseDataFile(input.Left, input.Right.GetOptions(input.Left), ct))
             .Where(static s => s is not null)
             .Select(static (s, _) => s!)
-            .WithTrackingName(TrackingNames.SidecarFiles)
+            .WithTrackingName(TrackingNames.DataFiles)
             .Collect()
-            .Select(static (all, _) => new EquatableArray<SidecarFile>(all.OrderBy(s => s.Path, StringComparer.Ordinal)))
-            .WithTrackingName(TrackingNames.AllSidecars);
+            .Select(static (all, _) => new EquatableArray<DataFile>(all.OrderBy(s => s.Path, StringComparer.Ordinal)))
+            .WithTrackingName(TrackingNames.AllDataFiles);
 
         var choice = context.SyntaxProvider.CreateSyntaxProvider(
                 static (node, _) => InputParser.IsAssemblyAttributeList(node),
@@ -66,7 +67,7 @@ public sealed class SteerAtGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.RootNamespace);
 
         var resolved = classes
-            .Combine(schemas.Combine(sidecars).Combine(choice))
+            .Combine(schemas.Combine(dataFiles).Combine(choice))
             .Select(static (input, _) => ClassResolver.Resolve(input.Left, input.Right.Left.Left, input.Right.Left.Right, input.Right.Right))
             .WithTrackingName(TrackingNames.ResolvedClasses);
 

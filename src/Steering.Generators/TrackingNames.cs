@@ -9,10 +9,10 @@ public static class TrackingNames
     public const string SchemaFiles = nameof(SchemaFiles);
     /// <summary>All schema files, collected.</summary>
     public const string AllSchemas = nameof(AllSchemas);
-    /// <summary>Vector sidecar AdditionalFiles parsed into <see cref="Model.SidecarFile"/>.</summary>
-    public const string SidecarFiles = nameof(SidecarFiles);
-    /// <summary>All sidecars, collected.</summary>
-    public const string AllSidecars = nameof(AllSidecars);
+    /// <summary>Vector sidecar and pairs AdditionalFiles parsed into <see cref="Model.DataFile"/>.</summary>
+    public const string DataFiles = nameof(DataFiles);
+    /// <summary>All sidecars and pairs files, collected.</summary>
+    public const string AllDataFiles = nameof(AllDataFiles);
     /// <summary>The assembly-level [SteeringSchema] choice.</summary>
     public const string AssemblySchemaChoice = nameof(AssemblySchemaChoice);
     /// <summary>The project's root namespace (build_property.RootNamespace).</summary>
@@ -25,6 +25,6 @@ public static class TrackingNames
     /// <summary>Every tracked step name.</summary>
     public static readonly string[] All =
     {
-        Classes, SchemaFiles, AllSchemas, SidecarFiles, AllSidecars, AssemblySchemaChoice, RootNamespace, ResolvedClasses, SchemaClasses,
+        Classes, SchemaFiles, AllSchemas, DataFiles, AllDataFiles, AssemblySchemaChoice, RootNamespace, ResolvedClasses, SchemaClasses,
     };
 }

@@ -93,8 +93,8 @@ public static class HookNames
         {
             var last = Block(layerCount - 1, parsed.Site);
             return known.Contains(last)
-                ? $"no hook point '{name}': the model has {layerCount} blocks (0 to {layerCount - 1}); did you mean '{last}'?"
-                : $"no hook point '{name}': the model has {layerCount} blocks (0 to {layerCount - 1})";
+                ? $"no hook point '{name}': {DescribeBlocks(layerCount)}; did you mean '{last}'?"
+                : $"no hook point '{name}': {DescribeBlocks(layerCount)}";
         }
         var suggestions = Suggest(name, known);
         if (suggestions.Count == 0) return $"no hook point '{name}'";
@@ -102,6 +102,9 @@ public static class HookNames
         var options = quoted.Count == 1 ? quoted[0] : string.Join(", ", quoted.Take(quoted.Count - 1)) + " or " + quoted[quoted.Count - 1];
         return $"no hook point '{name}'; did you mean {options}?";
     }
+
+    /// <summary>How many blocks a model has, in words: <c>the model has 12 blocks (0 to 11)</c>.</summary>
+    public static string DescribeBlocks(int layerCount) => $"the model has {layerCount} blocks (0 to {layerCount - 1})";
 
     /// <summary>Levenshtein distance.</summary>
     public static int EditDistance(string a, string b)

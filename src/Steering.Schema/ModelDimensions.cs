@@ -34,6 +34,10 @@ public sealed record ModelDimensions(int DModel, int NLayers, int NHeads, int NK
         _ => throw new ArgumentException($"'{dimension}' is not a dimension name.", nameof(dimension)),
     };
 
+    /// <summary>A model of <paramref name="architecture"/> with these sizes, in words (messages naming a model's identity).</summary>
+    public string Describe(string architecture) =>
+        $"{architecture}, {NLayers} layers, d_model {DModel}, {NHeads} heads, d_mlp {DMlp}, vocab {DVocab}, n_ctx {NCtx}";
+
     /// <summary>The sizes by their schema names, in the order the schema file lists them.</summary>
     public IReadOnlyList<KeyValuePair<string, int>> Named() => new[]
     {

@@ -45,17 +45,7 @@ public static class ModelSchemaReader
         if (name.Text!.Trim().Length == 0) throw Problem(SchemaProblemKind.Malformed, "'model.name' is empty", name);
         var architecture = Required(model, "architecture", JsonKind.String).Text!;
 
-        var sizes = Required(root, "dimensions", JsonKind.Object);
-        int Size(string key)
-        {
-            var node = Required(sizes, key, JsonKind.Number);
-            var value = Int(node, "dimensions." + key);
-            if (value <= 0) throw Problem(SchemaProblemKind.Inconsistent, $"'dimensions.{key}' must be positive, not {value}", node);
-            return value;
-        }
-        var dimensions = new ModelDimensions(
-            Size(HookDims.DModel), Size(HookDims.NLayers), Size(HookDims.NHeads), Size(HookDims.NKvHeads),
-            Size(HookDims.DHead), Size(HookDims.DMlp), Size(HookDims.DVocab), Size(HookDims.NCtx));
+        var dimensions = Dimensions(Required(root, "dimensions", JsonKind.Object));
 
         var pointsNode = Required(root, "hook_points", JsonKind.Array);
         var points = new List<HookPointInfo>(pointsNode.Items.Count);
@@ -87,6 +77,21 @@ public static class ModelSchemaReader
         }
         CheckBlocksAlike(points, dimensions, pointsNode);
         return new ModelSchema(format, name.Text!, architecture, dimensions, new EquatableArray<HookPointInfo>(points));
+    }
+
+    /// <summary>The <c>"dimensions"</c> object of a schema or vector sidecar: every size, positive.</summary>
+    internal static ModelDimensions Dimensions(JsonNode sizes)
+    {
+        int Size(string key)
+        {
+            var node = Required(sizes, key, JsonKind.Number);
+            var value = Int(node, "dimensions." + key);
+            if (value <= 0) throw Problem(SchemaProblemKind.Inconsistent, $"'dimensions.{key}' must be positive, not {value}", node);
+            return value;
+        }
+        return new ModelDimensions(
+            Size(HookDims.DModel), Size(HookDims.NLayers), Size(HookDims.NHeads), Size(HookDims.NKvHeads),
+            Size(HookDims.DHead), Size(HookDims.DMlp), Size(HookDims.DVocab), Size(HookDims.NCtx));
     }
 
     /// <summary>Every block must have the same sites with the same dims, and every block must be present.</summary>

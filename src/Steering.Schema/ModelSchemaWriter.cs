@@ -14,15 +14,8 @@ public static class ModelSchemaWriter
         json.Append("  \"format\": ").Append(schema.Format.ToString(CultureInfo.InvariantCulture)).Append(",\n");
         json.Append("  \"model\": { \"name\": ").Append(Quote(schema.Name))
             .Append(", \"architecture\": ").Append(Quote(schema.Architecture)).Append(" },\n");
-        json.Append("  \"dimensions\": {");
-        var first = true;
-        foreach (var size in schema.Dimensions.Named())
-        {
-            json.Append(first ? " " : ", ").Append(Quote(size.Key)).Append(": ")
-                .Append(size.Value.ToString(CultureInfo.InvariantCulture));
-            first = false;
-        }
-        json.Append(" },\n");
+        json.Append("  \"dimensions\": ");
+        AppendDimensions(json, schema.Dimensions).Append(",\n");
         json.Append("  \"hook_points\": [\n");
         for (var i = 0; i < schema.HookPoints.Count; i++)
         {
@@ -34,6 +27,20 @@ public static class ModelSchemaWriter
         }
         json.Append("  ]\n}\n");
         return json.ToString();
+    }
+
+    /// <summary>The sizes as one JSON object on one line, by their schema names (also the vector sidecar's <c>"dimensions"</c>).</summary>
+    internal static StringBuilder AppendDimensions(StringBuilder json, ModelDimensions dimensions)
+    {
+        json.Append('{');
+        var first = true;
+        foreach (var size in dimensions.Named())
+        {
+            json.Append(first ? " " : ", ").Append(Quote(size.Key)).Append(": ")
+                .Append(size.Value.ToString(CultureInfo.InvariantCulture));
+            first = false;
+        }
+        return json.Append(" }");
     }
 
     /// <summary>A JSON string literal.</summary>

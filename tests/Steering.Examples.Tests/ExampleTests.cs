@@ -51,7 +51,7 @@ public sealed class ExampleTests : IDisposable
     {
         Assert.Contains("love.Apply vs a hook at blocks.1.resid_post", RunExample(SteerAtDslExample.Run), StringComparison.Ordinal);
 
-        using var love = LoveHate.FromContrast(_model, "Love", "Hate");
+        using var love = LoveHate.Build(_model, VectorBuilders.Diff("Love", "Hate"));
         using var expected = SteeringVector.FromContrast(_model, "blocks.2.resid_pre", "Love", "Hate");
         AssertClose(expected.Values, love.Blocks2ResidPre!);
 

@@ -19,7 +19,7 @@ using Steering.Schema;
 // Generator and floor runs are interleaved (noise hits both alike); a full GC precedes each timed run. Medians and minimums
 // after a warm-up long enough for tiered JIT to settle (Roslyn itself is mostly tier-0 for the first dozen runs).
 // Options: --runs N (full runs, default 30), --edits N (default 60), --warmup N (default 30 of each), --steps (per-step
-// times, tracked), --all (every timing).
+// times, tracked), --all (every timing), --cpu (CPU time instead of wall-clock time).
 var fullRuns = Option("--runs", 30);
 var editRuns = Option("--edits", 60);
 var showSteps = args.Contains("--steps");
@@ -66,14 +66,18 @@ GeneratorDriver Floor() => CSharpGeneratorDriver.Create(new[] { new FloorGenerat
 // Fresh compilations each time so Roslyn's own semantic caches (bound attributes, symbols) do not flatter the full run.
 Compilation Fresh() => compilation.RemoveAllSyntaxTrees().AddSyntaxTrees(compilation.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), parse, t.FilePath)));
 
+// --cpu: the process's CPU time instead of wall-clock time. On a machine shared with other builds the wall clock also
+// counts the time this process waited for a core; its own CPU time (GC threads included) does not.
+var cpuTime = args.Contains("--cpu");
 double Time(Action action)
 {
     GC.Collect();
     GC.WaitForPendingFinalizers();
     GC.Collect();
+    var cpu = Environment.CpuUsage.TotalTime;
     var watch = Stopwatch.StartNew();
     action();
-    return watch.Elapsed.TotalMilliseconds;
+    return cpuTime ? (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds : watch.Elapsed.TotalMilliseconds;
 }
 
 GeneratorDriver driver = Steering();

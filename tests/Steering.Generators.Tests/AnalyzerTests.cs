@@ -94,6 +94,41 @@ public sealed class AnalyzerTests
         Assert.Empty(actions);
     }
 
+    // The generated schema class as SchemaEmitter writes it (BlockCount, Schema, Blocks), so the analyzer sees it as it would.
+    private static string WithSchemaClass(string body) => Code(body) + "\n" + Generated("Demo");
+
+    private static string Generated(string rootNamespace)
+    {
+        var run = Harness.Run("", rootNamespace: rootNamespace);
+        return run.Sources[rootNamespace + ".Gpt2.Schema.g.cs"];
+    }
+
+    [Theory]
+    [InlineData("var p = Demo.Gpt2.Blocks[99].ResidPost;", "99", "Gpt2.Blocks[99]: the model has 2 blocks (0 to 1); did you mean Blocks[1]?", "1")]
+    [InlineData("var p = Demo.Gpt2.Blocks[-1].ResidPost;", "-1", "Gpt2.Blocks[-1]: the model has 2 blocks (0 to 1); did you mean Blocks[0]?", "0")]
+    [InlineData("const int Layer = 2; var p = Demo.Gpt2.Blocks[Layer].AttnZ;", "Layer", "Gpt2.Blocks[2]", "1")]
+    public async Task STEER023_a_constant_block_index_beyond_the_model(string statement, string at, string message, string suggestion)
+    {
+        var d = Assert.Single(await Analyze(WithSchemaClass(statement)));
+
+        Assert.Equal("STEER023", d.Id);
+        Assert.Equal(at, d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan));
+        Assert.StartsWith(message, d.GetMessage(), System.StringComparison.Ordinal);
+        Assert.Equal(suggestion, d.Properties["Suggestion"]);
+    }
+
+    [Fact]
+    public async Task STEER023_negative_indices_in_range_and_variables() =>
+        Assert.Empty(await Analyze(WithSchemaClass("var i = 5; var p = Demo.Gpt2.Blocks[1].ResidPost; var q = Demo.Gpt2.Blocks[0].Ln1; var r = Demo.Gpt2.Blocks[i]; var l = new System.Collections.Generic.List<int> { 1 }[7];")));
+
+    [Fact]
+    public async Task Code_fix_replaces_a_block_index_with_the_last_block()
+    {
+        var fixedText = await ApplyFixes(WithSchemaClass("var p = Demo.Gpt2.Blocks[99].ResidPost;"));
+
+        Assert.Contains("Demo.Gpt2.Blocks[1].ResidPost", fixedText, System.StringComparison.Ordinal);
+    }
+
     private static async Task<(Document, ImmutableArray<Diagnostic>)> Setup(string source)
     {
         var workspace = new AdhocWorkspace();

@@ -10,21 +10,11 @@ namespace Steering.Generators.Tests;
 /// <summary>Every generator diagnostic: a positive case (id, location, message) and a negative case.</summary>
 public sealed class DiagnosticTests
 {
-    private static Diagnostic Single(GeneratorRun run, string id)
-    {
-        var diagnostic = Assert.Single(run.GeneratorDiagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        return diagnostic;
-    }
+    private static Diagnostic Single(GeneratorRun run, string id) => run.Single(id);
 
-    private static void Clean(GeneratorRun run)
-    {
-        Assert.Empty(run.GeneratorDiagnostics);
-        Assert.Empty(run.CompileDiagnostics);
-    }
+    private static void Clean(GeneratorRun run) => run.AssertClean();
 
-    private static string Class(string attributes, string declaration = "public partial class C { }") =>
-        "using Steering;\n" + attributes + "\n" + declaration + "\n";
+    private static string Class(string attributes, string declaration = "public partial class C { }") => Harness.Class(attributes, declaration);
 
     [Fact]
     public void STEER001_unknown_hook_name_with_did_you_mean()

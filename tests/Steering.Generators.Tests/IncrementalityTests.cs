@@ -63,7 +63,7 @@ public sealed class IncrementalityTests
         var second = Harness.Run(edited, first.Driver);
 
         var steps = second.Result.Results.Single().TrackedSteps;
-        foreach (var name in new[] { TrackingNames.Classes, TrackingNames.AllSchemas, TrackingNames.ResolvedClasses, TrackingNames.SchemaClasses, TrackingNames.RootNamespace, TrackingNames.AllSidecars })
+        foreach (var name in new[] { TrackingNames.Classes, TrackingNames.AllSchemas, TrackingNames.ResolvedClasses, TrackingNames.SchemaClasses, TrackingNames.RootNamespace, TrackingNames.AllDataFiles })
             Assert.True(steps.ContainsKey(name), "no tracked step " + name);
         Assert.All(Reasons(second), r => Assert.True(r.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{r.Step}: {r.Reason}"));
         Assert.Empty(second.GeneratorDiagnostics);
@@ -82,6 +82,69 @@ public sealed class IncrementalityTests
         var resolved = second.Result.Results.Single().TrackedSteps[TrackingNames.ResolvedClasses].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
         Assert.Contains(IncrementalStepRunReason.Modified, resolved);
         Assert.Contains(IncrementalStepRunReason.Cached, resolved);
+    }
+
+    private static IReadOnlyList<IncrementalStepRunReason> Outputs(GeneratorRun run, string step) =>
+        run.Result.Results.Single().TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+
+    [Fact]
+    public void Changing_one_sites_settings_reruns_only_that_class()
+    {
+        var first = FirstRun(out var compilation);
+        var tree = compilation.SyntaxTrees.First();
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(
+            Source.Replace("Name = \"Mlp\")", "Name = \"Mlp\", Coefficient = 3, Positions = SteerPositions.First, Count = 2)", StringComparison.Ordinal),
+            Harness.ParseOptions, tree.FilePath));
+
+        var second = Harness.Run(edited, first.Driver);
+
+        var resolved = Outputs(second, TrackingNames.ResolvedClasses);
+        Assert.Equal(1, resolved.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(1, resolved.Count(r => r == IncrementalStepRunReason.Cached));
+        Assert.All(Outputs(second, TrackingNames.AllSchemas).Concat(Outputs(second, TrackingNames.AllDataFiles)).Concat(Outputs(second, TrackingNames.SchemaClasses)),
+            r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.Contains("coefficient: 3d, positions: global::Steering.SteerPositions.First, count: 2", second.Sources["Demo.Other.SteerAt.g.cs"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unrelated_AdditionalFile_leaves_every_step_cached_or_unchanged()
+    {
+        var first = FirstRun(out var compilation);
+        var driver = first.Driver.AddAdditionalTexts(ImmutableArray.Create<AdditionalText>(
+            new MemoryAdditionalText("/project/appsettings.json", "{ \"Logging\": { } }"), new MemoryAdditionalText("/project/notes.txt", "hello")));
+
+        var second = Harness.Run(compilation, driver);
+
+        Assert.All(Reasons(second), r => Assert.True(r.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{r.Step}: {r.Reason}"));
+        Assert.Empty(second.GeneratorDiagnostics);
+    }
+
+    [Fact]
+    public void Editing_a_vector_sidecar_reruns_the_data_steps_and_changes_only_the_class_that_uses_it()
+    {
+        const string WithVector = """
+            using Steering;
+            namespace Demo;
+            [SteerAt("blocks.1.resid_post", Vector = "love.safetensors")]
+            public partial class LoveHate { }
+            [SteerAt("blocks.0.mlp_out", Name = "Mlp")]
+            public partial class Other { }
+            """;
+        var compilation = Harness.Compile(WithVector);
+        var first = Harness.Run(compilation, Harness.CreateDriver(new[] { Schema, Sidecar }, "Demo"));
+        Assert.Empty(first.GeneratorDiagnostics);
+        var other = Harness.TinySchema("gpt2-large", layers: 36);
+        var driver = first.Driver.ReplaceAdditionalText(Sidecar, Harness.Sidecar("/project/love.safetensors", other, ("blocks.1.resid_post", new[] { 32 })));
+
+        var second = Harness.Run(compilation, driver);
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Outputs(second, TrackingNames.DataFiles));
+        Assert.Contains(IncrementalStepRunReason.Modified, Outputs(second, TrackingNames.AllDataFiles));
+        var resolved = Outputs(second, TrackingNames.ResolvedClasses);
+        Assert.Equal(1, resolved.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(1, resolved.Count(r => r == IncrementalStepRunReason.Unchanged));
+        Assert.All(Outputs(second, TrackingNames.SchemaClasses), r => Assert.Equal(IncrementalStepRunReason.Cached, r));
+        Assert.Equal("STEER022", Assert.Single(second.GeneratorDiagnostics).Id);
     }
 
     [Fact]

@@ -47,6 +47,27 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Two_models_with_site_settings_and_an_embedded_vector()
+    {
+        var small = Harness.TinySchema("small", layers: 3);
+        var sidecar = Harness.Sidecar("/project/vectors/small.safetensors", small, ("blocks.2.resid_post", new[] { 32 }));
+        var run = Harness.Run("""
+            using Steering;
+            namespace Demo;
+            [SteerAt("blocks.1.resid_post", Schema = "gpt2", Coefficient = 4, Positions = SteerPositions.Last, Count = 3)]
+            [SteerAt("blocks.2.resid_post", Schema = "small", Name = "Small", Normalization = VectorNormalization.ActivationNorm, Vector = "vectors/small.safetensors", Embed = true)]
+            [SteerAt("blocks.0.attn_out", Schema = "small", Name = "Attention", Positions = SteerPositions.Prompt)]
+            public partial class Love { }
+            """,
+            new[] { Harness.Schema(), Harness.Schema(ModelSchemaWriter.Write(small), "/project/small.schema.json"), sidecar },
+            fileMetadata: Harness.Embedded(sidecar.Path, "vectors/small.safetensors"));
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompileDiagnostics);
+        Baseline.Match("Demo.Love.SteerAt.g.cs", run.Sources["Demo.Love.SteerAt.g.cs"]);
+    }
+
+    [Fact]
     public void Schema_class_of_typed_hook_points()
     {
         var run = Harness.Run("""

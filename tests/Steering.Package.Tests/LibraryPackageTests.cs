@@ -77,14 +77,14 @@ public sealed class LibraryPackageTests(PackedFeed feed, ITestOutputHelper log)
     }
 
     /// <summary>A property's value in one of the repository's MSBuild files (the one place it is set).</summary>
-    private static string RepositoryValue(string file, string property)
+    internal static string RepositoryValue(string file, string property)
     {
         var match = Regex.Match(File.ReadAllText(Path.Combine(PackedFeed.RepositoryRoot, file)), $"<{property}>([^<]+)</{property}>");
         Assert.True(match.Success, $"{file} sets no {property}");
         return match.Groups[1].Value;
     }
 
-    private static string Line(string output, string prefix) =>
+    internal static string Line(string output, string prefix) =>
         output.Split('\n').Select(l => l.TrimEnd('\r')).Single(l => l.StartsWith(prefix, StringComparison.Ordinal))[prefix.Length..];
 
     private static string[] Words(string text) =>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -16,19 +17,22 @@ using Steering.Schema;
 namespace Steering.Generators.Analyzers;
 
 /// <summary>
-/// Checks string literals passed to parameters marked <c>[HookName]</c> (<c>model.Hooks["…"]</c>, <c>scope.AddVector("…", v)</c>,
-/// <c>hooks.Cache("…", "…")</c>) against the model schema in scope, with the generator's did-you-mean message (STEER018).
-/// The schema in scope: the project's only schema, or the one <c>[assembly: SteeringSchema]</c> names; with several and
-/// no choice, a name is accepted when any schema has it. [SteerAt] arguments are the generator's to check.
+/// Checks constants in code against the model schemas: string literals passed to parameters marked <c>[HookName]</c>
+/// (<c>model.Hooks["…"]</c>, <c>scope.AddVector("…", v)</c>, <c>hooks.Cache("…", "…")</c>) with the generator's did-you-mean
+/// message (STEER018), and constant block indices of the generated schema classes (<c>Gpt2.Blocks[99]</c>, STEER023).
+/// The schemas in scope come from the generator's own rule (<see cref="SchemaChoice.InScope"/>) and its reader
+/// (<see cref="InputParser.ParseSchema"/>); diagnostics are made as the generator makes them (<see cref="DiagnosticInfo"/>).
+/// [SteerAt] arguments are the generator's to check.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HookNameAnalyzer : DiagnosticAnalyzer
 {
     private const string HookNameAttribute = "Steering.HookNameAttribute";
+    private const string SchemaIdentityType = "Steering.SchemaIdentity";
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } =
-        ImmutableArray.Create(DiagnosticDescriptors.UnknownHookNameArgument);
+        ImmutableArray.Create(DiagnosticDescriptors.UnknownHookNameArgument, DiagnosticDescriptors.BlockIndexOutOfRange);
 
     /// <inheritdoc/>
     public override void Initialize(AnalysisContext context)
@@ -37,6 +41,8 @@ public sealed class HookNameAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start =>
         {
+            var identity = start.Compilation.GetTypeByMetadataName(SchemaIdentityType);
+            if (identity is not null) start.RegisterOperationAction(c => CheckBlockIndex(c, identity), OperationKind.PropertyReference);
             var attribute = start.Compilation.GetTypeByMetadataName(HookNameAttribute);
             if (attribute is null) return;
             var schemas = SchemasInScope(start.Options.AdditionalFiles, start.Compilation, start.CancellationToken);
@@ -46,22 +52,32 @@ public sealed class HookNameAnalyzer : DiagnosticAnalyzer
         });
     }
 
-    private static List<ModelSchema> SchemasInScope(ImmutableArray<AdditionalText> files, Compilation compilation, CancellationToken cancellationToken)
+    private static IReadOnlyList<ModelSchema> SchemasInScope(ImmutableArray<AdditionalText> files, Compilation compilation, CancellationToken cancellationToken)
     {
-        var schemas = new List<ModelSchema>();
-        foreach (var file in files)
-        {
-            if (!InputParser.IsJson(file)) continue;
-            var text = file.GetText(cancellationToken)?.ToString();
-            if (text is null || !ModelSchemaReader.LooksLikeSchema(text)) continue;
-            if (ModelSchemaReader.TryRead(text, out var schema, out _)) schemas.Add(schema!);
-        }
-        if (schemas.Count <= 1) return schemas;
-        var chosen = compilation.Assembly.GetAttributes()
-            .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "Steering.SteeringSchemaAttribute")?
-            .ConstructorArguments.FirstOrDefault().Value as string;
-        var match = schemas.Where(s => s.Name == chosen).ToList();
-        return match.Count > 0 ? match : schemas;
+        var schemas = files.Where(InputParser.IsJson)
+            .Select(file => InputParser.ParseSchema(file, cancellationToken)?.Schema)
+            .Where(schema => schema is not null).Select(schema => schema!).ToList();
+        return schemas.Count <= 1 ? schemas : SchemaChoice.InScope(InputParser.AssemblyChoice(compilation), schemas);
+    }
+
+    // Gpt2.Blocks[99]: an indexer on a schema class's Blocks (a class with a SchemaIdentity Schema and a BlockCount
+    // constant, as SchemaEmitter writes it) with a constant argument beyond the blocks.
+    private static void CheckBlockIndex(OperationAnalysisContext context, INamedTypeSymbol identity)
+    {
+        if (context.Operation is not IPropertyReferenceOperation { Property.IsIndexer: true, Arguments.Length: 1 } indexer
+            || indexer.Instance is not IPropertyReferenceOperation { Property: { Name: "Blocks", IsStatic: true } blocks }
+            || indexer.Arguments[0].Value.ConstantValue is not { HasValue: true, Value: int index })
+            return;
+        var schemaClass = blocks.ContainingType;
+        if (schemaClass.GetMembers("BlockCount").FirstOrDefault() is not IFieldSymbol { IsConst: true, ConstantValue: int count }
+            || !schemaClass.GetMembers("Schema").OfType<IPropertySymbol>().Any(p => SymbolEqualityComparer.Default.Equals(p.Type, identity))
+            || (index >= 0 && index < count))
+            return;
+        var at = indexer.Arguments[0].Value.Syntax;
+        var info = DiagnosticInfo.Create(DiagnosticDescriptors.BlockIndexOutOfRange, null, schemaClass.Name, index.ToString(CultureInfo.InvariantCulture),
+            HookNames.DescribeBlocks(count) + (count > 0 ? $"; did you mean Blocks[{(index < 0 ? 0 : count - 1)}]?" : ""));
+        if (count > 0) info = info.WithProperty(DiagnosticDescriptors.SuggestionProperty, (index < 0 ? 0 : count - 1).ToString(CultureInfo.InvariantCulture));
+        context.ReportDiagnostic(info.ToDiagnostic(at.GetLocation()));
     }
 
     private sealed class Checker
@@ -69,7 +85,7 @@ public sealed class HookNameAnalyzer : DiagnosticAnalyzer
         private readonly INamedTypeSymbol _attribute;
         private readonly List<(ModelSchema Schema, HashSet<string> Names)> _schemas;
 
-        public Checker(INamedTypeSymbol attribute, List<ModelSchema> schemas)
+        public Checker(INamedTypeSymbol attribute, IReadOnlyList<ModelSchema> schemas)
         {
             _attribute = attribute;
             _schemas = schemas.Select(s => (s, new HashSet<string>(s.HookPoints.Select(p => p.Name), StringComparer.Ordinal))).ToList();
@@ -108,11 +124,8 @@ public sealed class HookNameAnalyzer : DiagnosticAnalyzer
             if (_schemas.Any(s => s.Names.Contains(canonical))) return;
             var (schema, names) = _schemas[0];
             var info = ClassResolver.UnknownHook(DiagnosticDescriptors.UnknownHookNameArgument, DiagnosticDescriptors.UnknownHookNameArgument,
-                name, schema, names, LocationInfo.From(syntax));
-            var properties = ImmutableDictionary<string, string?>.Empty;
-            for (var i = 0; i + 1 < info.PropertyPairs.Count; i += 2) properties = properties.SetItem(info.PropertyPairs[i], info.PropertyPairs[i + 1]);
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnknownHookNameArgument, syntax.GetLocation(), properties,
-                info.Arguments.Cast<object>().ToArray()));
+                name, schema, names, null);
+            context.ReportDiagnostic(info.ToDiagnostic(syntax.GetLocation()));
         }
     }
 }

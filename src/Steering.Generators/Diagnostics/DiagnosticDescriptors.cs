@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Reflection;
 using Microsoft.CodeAnalysis;
 
 namespace Steering.Generators.Diagnostics;
@@ -14,8 +15,14 @@ public static class DiagnosticDescriptors
     /// <summary>The property that carries a did-you-mean suggestion for the code fix.</summary>
     public const string SuggestionProperty = "Suggestion";
 
-    /// <summary>Where the rules are documented (in the repository; one anchor per id).</summary>
-    public const string HelpLinkBase = "docs/diagnostics.md#";
+    /// <summary>
+    /// Where the rules are documented: docs/diagnostics.md of the project's documentation, one anchor per id. An absolute
+    /// address an IDE can open, set in one place (<c>SteeringDocumentationUrl</c> in Directory.Build.props, compiled
+    /// into this assembly's metadata).
+    /// </summary>
+    public static readonly string HelpLinkBase = typeof(DiagnosticDescriptors).Assembly
+        .GetCustomAttributes(typeof(AssemblyMetadataAttribute), inherit: false).Cast<AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "SteeringDocumentationUrl")?.Value?.TrimEnd('/') + "/docs/diagnostics.md#";
 
     private const string Category = "Steering";
 
@@ -95,6 +102,22 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidAttributeArgument = new(
         "STEER019", "Invalid [SteerAt] argument", "[SteerAt] needs a constant hook name", Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "steer019");
 
+    /// <summary>STEER020: a site setting that is out of range or does not fit the site's point or the other settings.</summary>
+    public static readonly DiagnosticDescriptor InvalidSetting = new(
+        "STEER020", "Invalid site setting", "{0} = {1}: {2}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "steer020");
+
+    /// <summary>STEER021: the pairs file is missing, unreadable, or has too few pairs for the method.</summary>
+    public static readonly DiagnosticDescriptor PairsProblem = new(
+        "STEER021", "Contrastive pairs missing or unfit", "the pairs '{0}' {1}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "steer021");
+
+    /// <summary>STEER022: the vector file was built for another model than the site's schema.</summary>
+    public static readonly DiagnosticDescriptor VectorForAnotherModel = new(
+        "STEER022", "Vector built for another model", "the vector '{0}' was built for {1}; this site is checked against {2}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "steer022");
+
+    /// <summary>STEER023: a constant block index beyond a schema class's blocks (<c>Gpt2.Blocks[99]</c>).</summary>
+    public static readonly DiagnosticDescriptor BlockIndexOutOfRange = new(
+        "STEER023", "Block index beyond the model", "{0}.Blocks[{1}]: {2}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "steer023");
+
     /// <summary>STEER099: the generator failed; the message says where.</summary>
     public static readonly DiagnosticDescriptor InternalError = new(
         "STEER099", "Steering generator failure", "the Steering generator failed ({0}): {1}; please report it", Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + "steer099");
@@ -103,7 +126,7 @@ public static class DiagnosticDescriptors
     {
         UnknownHookName, LayerOutOfRange, ClassNotPartial, UnsupportedClassShape, NoSchema, AmbiguousSchema, SchemaNotFound,
         MalformedSchema, UnknownSchemaFormat, InconsistentSchema, VectorSidecarMissing, VectorSidecarUnreadable, VectorMismatch,
-        DuplicateSite, DuplicateName, InvalidSiteName, HookTakesNoVector, UnknownHookNameArgument, InvalidAttributeArgument, InternalError,
+        DuplicateSite, DuplicateName, InvalidSiteName, HookTakesNoVector, UnknownHookNameArgument, InvalidAttributeArgument, InvalidSetting, PairsProblem, VectorForAnotherModel, BlockIndexOutOfRange, InternalError,
     }.ToDictionary(d => d.Id, StringComparer.Ordinal);
 
     /// <summary>Every descriptor, by id.</summary>

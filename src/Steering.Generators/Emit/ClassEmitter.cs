@@ -1,5 +1,6 @@
 using System.Linq;
 using Steering.Generators.Model;
+using Steering.Generators.Parsing;
 
 namespace Steering.Generators.Emit;
 
@@ -12,15 +13,21 @@ public static class ClassEmitter
     /// <summary>The source of <paramref name="model"/>'s generated part.</summary>
     public static string Emit(ClassModel model)
     {
-        var w = new SourceWriter(3072 + (1024 * model.Sites.Count)).Header($"[SteerAt] class {model.FullName}, checked against the model schema '{model.SchemaName}'.");
+        var schemaNames = string.Join(", ", model.Schemas.Select(s => "'" + s.Name + "'"));
+        var w = new SourceWriter(3072 + (1024 * model.Sites.Count)).Header($"[SteerAt] class {model.FullName}, checked against the model schema{(model.Schemas.Count == 1 ? "" : "s")} {schemaNames}.");
         if (model.Namespace.Length > 0) w.Line("namespace " + model.Namespace).Open();
         foreach (var outer in model.ContainingTypes) w.Line($"partial {outer.Keyword} {outer.Name}").Open();
 
         var sites = model.Sites;
         var siteList = sites.Count == 0 ? "no sites" : string.Join(", ", sites.Select(s => s.HookName));
-        w.Line($"/// <summary>Steers the model '{Literals.Doc(model.SchemaName)}' at {Literals.Doc(siteList)}: one vector per site, applied together by <see cref=\"global::Steering.SteeringVectorSet.Apply\"/>.</summary>");
+        var models = model.Schemas.Count == 1 ? $"the model '{Literals.Doc(model.Schemas[0].Name)}'" : $"the models {Literals.Doc(schemaNames)} (the model given picks its sites)";
+        w.Line($"/// <summary>Steers {models} at {Literals.Doc(siteList)}: one vector per site, applied together by <see cref=\"global::Steering.SteeringVectorSet.Apply\"/>.</summary>");
         w.Line($"partial class {model.Name} : global::Steering.SteeringVectorSet").Open();
-        w.Line($"private static readonly global::Steering.SchemaIdentity __schema = {Literals.SchemaIdentity(model.SchemaName, model.Architecture, model.Dimensions)};");
+        for (var i = 0; i < model.Schemas.Count; i++)
+        {
+            var schema = model.Schemas[i];
+            w.Line($"private static readonly global::Steering.SchemaIdentity __schema{i} = {Literals.SchemaIdentity(schema.Name, schema.Architecture, schema.Dimensions)};");
+        }
 
         foreach (var site in sites)
         {
@@ -30,9 +37,11 @@ public static class ClassEmitter
         }
 
         w.Line();
-        w.Line("/// <summary>A set with no vectors yet: set the vector properties, or use FromContrast or Load.</summary>");
-        var arguments = string.Concat(sites.Select(s => ", " + s.PropertyName + "Point"));
-        w.Line($"public {model.Name}() : base(__schema{arguments})").Open().Close();
+        w.Line("/// <summary>A set with no vectors yet: set the vector properties, or use Build or Load.</summary>");
+        w.Line($"public {model.Name}() : base({(sites.Count == 0 ? ")" : "")}");
+        for (var i = 0; i < sites.Count; i++)
+            w.Line($"    new global::Steering.SteeringSite({sites[i].PropertyName}Point, __schema{Literals.Int(sites[i].Schema)}{Settings(sites[i].Settings)}){(i + 1 < sites.Count ? "," : ")")}");
+        w.Open().Close();
 
         for (var i = 0; i < sites.Count; i++)
         {
@@ -47,38 +56,48 @@ public static class ClassEmitter
         }
 
         w.Line();
-        w.Line("/// <summary>Builds every site's vector as the activation difference at the last token between <paramref name=\"positive\"/> and <paramref name=\"negative\"/>.</summary>");
-        w.Line($"/// <exception cref=\"global::Steering.SteeringException\">The model is not the schema's ({Literals.Doc(model.SchemaName)}).</exception>");
-        w.Line($"public static {model.Name} FromContrast({Model} model, string positive, string negative) =>");
-        w.Line("    FromContrast(model, new (string Positive, string Negative)[] { (positive, negative) });");
+        w.Line("/// <summary>Builds the vectors of the sites for <paramref name=\"model\"/> with <paramref name=\"builder\"/> (any method: a difference, mean difference, PCA, probe…), from the same runs for every site.</summary>");
+        w.Line($"/// <exception cref=\"global::Steering.SteeringException\">The model is none of the schemas' ({Literals.Doc(schemaNames)}), or the builder fails.</exception>");
+        w.Line($"public static {model.Name} Build({Model} model, global::Steering.Vectors.VectorBuilder builder)");
+        Build(w, model.Name, null, "set.SetFromBuilder(model, builder);");
         w.Line();
-        w.Line("/// <summary>Builds every site's vector as the mean activation difference at the last token over contrastive pairs.</summary>");
-        w.Line($"/// <exception cref=\"global::Steering.SteeringException\">The model is not the schema's ({Literals.Doc(model.SchemaName)}), or there are no pairs.</exception>");
-        w.Line($"public static {model.Name} FromContrast({Model} model, global::System.Collections.Generic.IReadOnlyList<(string Positive, string Negative)> pairs)");
-        Build(w, model.Name, null, "set.SetFromContrast(model, pairs);");
-        w.Line();
-        w.Line("/// <summary>Loads the vectors from a safetensors file written by Save (a tensor per hook name).</summary>");
+        w.Line("/// <summary>Loads one model's vectors from a safetensors file written by Save (a tensor per hook name).</summary>");
         w.Line($"public static {model.Name} Load(string path)");
         Build(w, model.Name, null, "set.SetFromFile(path);");
 
         var defaults = sites.Select((s, i) => (Site: s, Index: i)).Where(s => s.Site.Vector is not null).ToList();
         if (defaults.Count > 0)
         {
+            var files = defaults.Any(d => d.Site.Resource is null);
             w.Line();
             w.Line("/// <summary>");
-            w.Line("/// Loads the vector files named by the [SteerAt(Vector = …)] attributes, checked at build time through their sidecars,");
-            w.Line("/// from <paramref name=\"baseDirectory\"/> (default: the application's base directory; copy the files to the output).");
+            w.Line("/// Loads the vector files named by the [SteerAt(Vector = …)] attributes, checked at build time through their sidecars:");
+            w.Line("/// embedded ones from this assembly, the others" + (files ? " from <paramref name=\"baseDirectory\"/> (default: the application's base directory; copy the files to the output)." : " (none here)."));
             w.Line("/// Sites without a Vector stay unset.");
             w.Line("/// </summary>");
             w.Line($"public static {model.Name} LoadDefault(string? baseDirectory = null)");
-            Build(w, model.Name, "var directory = baseDirectory ?? global::System.AppContext.BaseDirectory;", defaults.Select(d =>
-                $"set.SetFromFile({Literals.Int(d.Index)}, global::System.IO.Path.Combine(directory, {Literals.String(d.Site.Vector!)}));").ToArray());
+            Build(w, model.Name, files ? "var directory = baseDirectory ?? global::System.AppContext.BaseDirectory;" : null, defaults.Select(d => d.Site.Resource is not null
+                ? $"set.SetFromResource({Literals.Int(d.Index)}, {Literals.String(d.Site.Resource)});"
+                : $"set.SetFromFile({Literals.Int(d.Index)}, global::System.IO.Path.Combine(directory, {Literals.String(d.Site.Vector!)}));").ToArray());
         }
 
         w.Close();
         foreach (var _ in model.ContainingTypes) w.Close();
         if (model.Namespace.Length > 0) w.Close();
         return w.ToString();
+    }
+
+    // The SteeringSite arguments that differ from the defaults, named.
+    private static string Settings(SiteSettings? settings)
+    {
+        if (settings is null) return "";
+        var text = new System.Text.StringBuilder();
+        if (settings.Coefficient != 1.0) text.Append(", coefficient: ").Append(Literals.Double(settings.Coefficient));
+        if (settings.Positions != 0) text.Append(", positions: global::Steering.SteerPositions.").Append(SiteChecks.Name(SiteChecks.Positions, settings.Positions));
+        if (settings.Count != 0) text.Append(", count: ").Append(Literals.Int(settings.Count));
+        if (settings.Normalization != 0) text.Append(", normalization: global::Steering.VectorNormalization.").Append(SiteChecks.Name(SiteChecks.Normalizations, settings.Normalization));
+        if (settings.Method != 0) text.Append(", method: global::Steering.SteeringMethod.").Append(SiteChecks.Name(SiteChecks.Methods, settings.Method));
+        return text.ToString();
     }
 
     private static void Build(SourceWriter w, string type, string? prelude, params string[] statements)

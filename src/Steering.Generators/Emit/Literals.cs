@@ -14,6 +14,8 @@ internal static class Literals
 
     public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+    public static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture) + "d";
+
     public static string Strings(IEnumerable<string> values) => "new string[] { " + string.Join(", ", values.Select(String)) + " }";
 
     public static string Ints(IEnumerable<int> values)

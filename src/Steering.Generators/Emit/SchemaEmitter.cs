@@ -37,6 +37,9 @@ public static class SchemaEmitter
         }
 
         w.Line();
+        w.Line("/// <summary>How many blocks the model has: <c>Blocks[0]</c> to <c>Blocks[BlockCount - 1]</c> (a constant index beyond is a build error, STEER023).</summary>");
+        w.Line($"public const int BlockCount = {d.NLayers};");
+        w.Line();
         w.Line($"/// <summary>The {d.NLayers} blocks, by index: <c>Blocks[5].ResidPost</c>.</summary>");
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<Block> Blocks { get; } = CreateBlocks();");
         w.Line();

@@ -17,16 +17,16 @@ public sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatable
     public DiagnosticInfo WithProperty(string key, string value) =>
         this with { PropertyPairs = new EquatableArray<string>(PropertyPairs.Concat(new[] { key, value })) };
 
-    /// <summary>The Roslyn diagnostic.</summary>
-    public Diagnostic ToDiagnostic(Compilation? compilation = null)
+    /// <summary>The Roslyn diagnostic, located through <paramref name="compilation"/>'s trees (the generator's outputs).</summary>
+    public Diagnostic ToDiagnostic(Compilation? compilation = null) =>
+        ToDiagnostic(Location?.ToLocation(compilation) ?? Microsoft.CodeAnalysis.Location.None);
+
+    /// <summary>The Roslyn diagnostic at <paramref name="location"/> (the analyzer's, which has the syntax at hand).</summary>
+    public Diagnostic ToDiagnostic(Location location)
     {
         var properties = ImmutableDictionary.CreateBuilder<string, string?>();
         for (var i = 0; i + 1 < PropertyPairs.Count; i += 2) properties[PropertyPairs[i]] = PropertyPairs[i + 1];
-        return Diagnostic.Create(
-            Diagnostics.DiagnosticDescriptors.ById(Id),
-            Location?.ToLocation(compilation) ?? Microsoft.CodeAnalysis.Location.None,
-            properties.ToImmutable(),
-            Arguments.Cast<object>().ToArray());
+        return Diagnostic.Create(Diagnostics.DiagnosticDescriptors.ById(Id), location, properties.ToImmutable(), Arguments.Cast<object>().ToArray());
     }
 
     /// <summary>The diagnostics of several results in one array.</summary>

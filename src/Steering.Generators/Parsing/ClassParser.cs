@@ -71,6 +71,7 @@ public static class ClassParser
     {
         var syntax = attribute.ApplicationSyntaxReference!.GetSyntax(cancellationToken) as AttributeSyntax;
         LocationInfo? hookLocation = null, nameLocation = null, vectorLocation = null, schemaLocation = null;
+        List<KeyValuePair<string, LocationInfo?>>? otherLocations = null;
         foreach (var argument in syntax?.ArgumentList?.Arguments ?? default)
         {
             var location = LocationInfo.From(argument.Expression);
@@ -80,13 +81,34 @@ public static class ClassParser
                 case "Name": nameLocation = location; break;
                 case "Vector": vectorLocation = location; break;
                 case "Schema": schemaLocation = location; break;
+                case { } other: (otherLocations ??= new()).Add(new KeyValuePair<string, LocationInfo?>(other, location)); break;
             }
         }
         string? Named(string key) =>
             attribute.NamedArguments.FirstOrDefault(a => a.Key == key).Value.Value as string;
         var hookName = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
         return new SiteSpec(hookName, Named("Name"), Named("Vector"), Named("Schema"),
-            LocationInfo.From(syntax), hookLocation, nameLocation, vectorLocation, schemaLocation);
+            LocationInfo.From(syntax), hookLocation, nameLocation, vectorLocation, schemaLocation, Settings(attribute, otherLocations));
+    }
+
+    // The named arguments besides Name, Vector and Schema: values as numbers (enums by their value) or text.
+    private static EquatableArray<SettingSpec> Settings(AttributeData attribute, List<KeyValuePair<string, LocationInfo?>>? locations)
+    {
+        if (locations is null) return default;
+        var settings = new List<SettingSpec>(locations.Count);
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key is "Name" or "Vector" or "Schema") continue;
+            var value = argument.Value.Value;
+            var number = value switch
+            {
+                bool b => b ? 1 : 0,
+                string or null => 0,
+                _ => Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture),
+            };
+            settings.Add(new SettingSpec(argument.Key, number, value as string, locations.FirstOrDefault(l => l.Key == argument.Key).Value));
+        }
+        return new EquatableArray<SettingSpec>(settings);
     }
 
     private static List<ContainingTypeSpec> ContainingTypes(INamedTypeSymbol type)

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Steering.Generators.Diagnostics;
 using Steering.Generators.Model;
 using Steering.Schema;
@@ -42,21 +43,35 @@ public static class InputParser
         }
     }
 
-    /// <summary>A vector sidecar candidate: every JSON file that is not a schema (read lazily by the resolver's match).</summary>
-    public static SidecarFile? ParseSidecar(AdditionalText file, CancellationToken cancellationToken)
+    /// <summary>The MSBuild item metadata (CompilerVisibleItemMetadata) that names an embedded vector's resource.</summary>
+    public const string ResourceMetadata = "build_metadata.AdditionalFiles.SteeringVectorResource";
+
+    /// <summary>
+    /// A vector sidecar (<c>*.safetensors.json</c>) or a pairs file (a JSON array); null for other JSON files. A sidecar
+    /// the build made visible for an embedded <c>SteeringVector</c> item carries the resource name from its metadata.
+    /// </summary>
+    public static DataFile? ParseDataFile(AdditionalText file, AnalyzerConfigOptions options, CancellationToken cancellationToken)
     {
-        var text = file.GetText(cancellationToken)?.ToString();
-        if (text is null || ModelSchemaReader.LooksLikeSchema(text)) return null;
         var path = file.Path.Replace('\\', '/');
+        var sidecar = path.EndsWith(".safetensors.json", StringComparison.OrdinalIgnoreCase);
+        var text = file.GetText(cancellationToken)?.ToString();
+        if (text is null || ModelSchemaReader.LooksLikeSchema(text) || (!sidecar && !ContrastPairsFile.LooksLikePairs(text))) return null;
         try
         {
-            return VectorSidecar.TryRead(text, out var sidecar, out var problem)
-                ? new SidecarFile(path, sidecar, null)
-                : new SidecarFile(path, null, FileName(path) + problem!.Position + ": " + problem.Message);
+            if (!sidecar)
+            {
+                return ContrastPairsFile.TryRead(text, out var pairs, out var pairsProblem)
+                    ? new DataFile(path, null, pairs!.Count, null)
+                    : new DataFile(path, null, null, FileName(path) + pairsProblem!.Position + ": " + pairsProblem.Message);
+            }
+            var resource = options.TryGetValue(ResourceMetadata, out var name) && !string.IsNullOrWhiteSpace(name) ? name.Trim() : null;
+            return VectorSidecar.TryRead(text, out var info, out var problem)
+                ? new DataFile(path, info, null, null, resource)
+                : new DataFile(path, null, null, FileName(path) + problem!.Position + ": " + problem.Message, resource);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new SidecarFile(path, null, e.GetType().Name + ": " + e.Message);
+            return new DataFile(path, null, null, e.GetType().Name + ": " + e.Message);
         }
     }
 
@@ -65,13 +80,21 @@ public static class InputParser
         node is AttributeListSyntax { Target.Identifier.ValueText: "assembly" } list
         && list.Attributes.Any(a => a.Name.ToString().IndexOf("SteeringSchema", StringComparison.Ordinal) >= 0);
 
+    /// <summary>The schema name <c>[assembly: SteeringSchema("…")]</c> chooses in <paramref name="compilation"/>, if any (the analyzer's view).</summary>
+    public static string? AssemblyChoice(Compilation compilation) =>
+        compilation.Assembly.GetAttributes()
+            .FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == SteeringSchemaAttribute)?
+            .ConstructorArguments.FirstOrDefault().Value as string;
+
+    private const string SteeringSchemaAttribute = "Steering.SteeringSchemaAttribute";
+
     /// <summary>The schema name an assembly attribute list chooses, if it has <c>SteeringSchema</c>.</summary>
     public static AssemblySchemaChoice? ParseAssemblyChoice(GeneratorSyntaxContext context, CancellationToken cancellationToken)
     {
         foreach (var attribute in ((AttributeListSyntax)context.Node).Attributes)
         {
             var symbol = context.SemanticModel.GetSymbolInfo(attribute, cancellationToken).Symbol as IMethodSymbol;
-            if (symbol?.ContainingType.ToDisplayString() != "Steering.SteeringSchemaAttribute") continue;
+            if (symbol?.ContainingType.ToDisplayString() != SteeringSchemaAttribute) continue;
             var argument = attribute.ArgumentList?.Arguments.FirstOrDefault();
             if (argument is null) continue;
             var value = context.SemanticModel.GetConstantValue(argument.Expression, cancellationToken);

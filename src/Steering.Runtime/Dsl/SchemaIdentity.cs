@@ -54,6 +54,5 @@ public sealed record SchemaIdentity(string Name, string Architecture, ModelDimen
             $"the model '{model.Schema.Name}' is {Describe(model.Schema.Architecture, model.Dimensions)}");
     }
 
-    private static string Describe(string architecture, ModelDimensions d) =>
-        $"{architecture}, {d.NLayers} layers, d_model {d.DModel}, {d.NHeads} heads, d_mlp {d.DMlp}, vocab {d.DVocab}, n_ctx {d.NCtx}";
+    internal static string Describe(string architecture, ModelDimensions d) => d.Describe(architecture);
 }

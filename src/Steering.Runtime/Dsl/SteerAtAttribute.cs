@@ -30,12 +30,50 @@ public sealed class SteerAtAttribute : Attribute
 
     /// <summary>
     /// A vector file for this site, relative to the project, checked at build time through its <c>.json</c> sidecar
-    /// (written by <c>steer vector</c>; add it as an AdditionalFiles item). The class gets a <c>LoadDefault()</c>.
+    /// (written by <c>Save</c> and <c>steer vector</c>): the hook point, the shape and the model it was built for. Add it
+    /// to the project as <c>&lt;SteeringVector Include="vectors/love.safetensors" /&gt;</c> (which embeds it and makes
+    /// the sidecar visible to the compiler). The class gets a <c>LoadDefault()</c>.
     /// </summary>
     public string? Vector { get; set; }
 
-    /// <summary>The schema's model name, when the project has several schemas and no <see cref="SteeringSchemaAttribute"/>.</summary>
+    /// <summary>
+    /// Requires <see cref="Vector"/> to be embedded in the assembly (a <c>SteeringVector</c> item with the default
+    /// <c>Embed="true"</c>), so <c>LoadDefault()</c> needs no file next to the deployed application.
+    /// </summary>
+    public bool Embed { get; set; }
+
+    /// <summary>
+    /// The schema's model name, when the project has several schemas and no <see cref="SteeringSchemaAttribute"/>. A class
+    /// may steer several models: one site per schema, and the model it is given picks its sites.
+    /// </summary>
     public string? Schema { get; set; }
+
+    /// <summary>This site's strength: the vector is added times this (and times the coefficient given to <c>Apply</c>). Default 1.</summary>
+    public double Coefficient { get; set; } = 1.0;
+
+    /// <summary>Which positions are steered (default: every real position of prompt and generated tokens).</summary>
+    public SteerPositions Positions { get; set; }
+
+    /// <summary>k for <see cref="SteerPositions.First"/> and <see cref="SteerPositions.Last"/>: how many positions (at least 1, at most the model's context).</summary>
+    public int Count { get; set; }
+
+    /// <summary>How the vector is scaled before it is added (default: as it is).</summary>
+    public VectorNormalization Normalization { get; set; }
+
+    /// <summary>The method this site's vector must be built with (default: any); contrastive methods need <see cref="Pairs"/>.</summary>
+    public SteeringMethod Method { get; set; }
+
+    /// <summary>
+    /// The contrastive prompt pairs this site's vector is built from: a JSON AdditionalFiles item,
+    /// <c>[{"positive": "Love", "negative": "Hate"}, …]</c>, checked at build time against <see cref="Method"/>.
+    /// </summary>
+    public string? Pairs { get; set; }
+
+    /// <summary>
+    /// At the MLP input (<c>mlp.pre</c>) of a gated-MLP model (Llama, Qwen, Gemma, Mistral): which of its two projections
+    /// is steered, the gate (<c>mlp.pre</c>) or the up projection (<c>mlp.pre_linear</c>).
+    /// </summary>
+    public MlpProjection Projection { get; set; }
 }
 
 /// <summary>The schema that applies in this assembly when it has several (by the schema's <c>model.name</c>).</summary>

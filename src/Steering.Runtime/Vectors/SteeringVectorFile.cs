@@ -98,7 +98,8 @@ public static class SteeringVectorFile
         // A vector that records no hook point cannot be checked at compile time: it gets no sidecar.
         if (vectors.Sites.Contains(SteeringVectors.UnplacedSite)) return;
         var sidecar = VectorSidecar.Write(vectors.ModelIdentity?.Name,
-            vectors.Select(v => new KeyValuePair<string, IReadOnlyList<int>>(v.Key, v.Value.shape.Select(s => (int)s).ToArray())));
+            vectors.Select(v => new KeyValuePair<string, IReadOnlyList<int>>(v.Key, v.Value.shape.Select(s => (int)s).ToArray())),
+            vectors.ModelIdentity?.Architecture, vectors.ModelIdentity?.Dimensions);
         AtomicFile.Write(VectorSidecar.PathFor(path), stream => stream.Write(new UTF8Encoding(false).GetBytes(sidecar)));
     }
 

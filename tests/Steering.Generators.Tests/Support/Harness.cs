@@ -25,14 +25,20 @@ public sealed class MemoryAdditionalText(string path, string text) : AdditionalT
     public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
 }
 
-/// <summary>build_property.* values as MSBuild would pass them (CompilerVisibleProperty).</summary>
-public sealed class TestOptionsProvider(IReadOnlyDictionary<string, string> globals) : AnalyzerConfigOptionsProvider
+/// <summary>
+/// build_property.* values as MSBuild would pass them (CompilerVisibleProperty), and build_metadata.AdditionalFiles.*
+/// per file path (CompilerVisibleItemMetadata).
+/// </summary>
+public sealed class TestOptionsProvider(IReadOnlyDictionary<string, string> globals, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? files = null) : AnalyzerConfigOptionsProvider
 {
+    private static readonly IReadOnlyDictionary<string, string> None = new Dictionary<string, string>();
+
     public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(globals);
 
-    public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(new Dictionary<string, string>());
+    public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(None);
 
-    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(new Dictionary<string, string>());
+    public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+        new Options(files is not null && files.TryGetValue(textFile.Path, out var metadata) ? metadata : None);
 
     private sealed class Options(IReadOnlyDictionary<string, string> values) : AnalyzerConfigOptions
     {
@@ -50,6 +56,21 @@ public sealed record GeneratorRun(Compilation Output, ImmutableArray<Diagnostic>
     /// <summary>Compiler errors and warnings in the output compilation (generated code included).</summary>
     public IReadOnlyList<Diagnostic> CompileDiagnostics =>
         Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+
+    /// <summary>The run's only generator diagnostic, asserted to be <paramref name="id"/>.</summary>
+    public Diagnostic Single(string id)
+    {
+        var diagnostic = Assert.Single(GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        return diagnostic;
+    }
+
+    /// <summary>Asserts no generator diagnostic and a clean compile.</summary>
+    public void AssertClean()
+    {
+        Assert.Empty(GeneratorDiagnostics);
+        Assert.Empty(CompileDiagnostics);
+    }
 }
 
 /// <summary>Compiles consumer code against the real runtime and drives the generator in process.</summary>
@@ -78,6 +99,10 @@ public static class Harness
 
     public static AdditionalText Schema(string? json = null, string path = SchemaPath) => new MemoryAdditionalText(path, json ?? TinySchemaJson());
 
+    /// <summary>A consumer file: <c>using Steering;</c>, the attributes, the class.</summary>
+    public static string Class(string attributes, string declaration = "public partial class C { }") =>
+        "using Steering;\n" + attributes + "\n" + declaration + "\n";
+
     public static CSharpCompilation Compile(params string[] sources) =>
         CSharpCompilation.Create("Consumer",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"/project/Source{i}.cs")),
@@ -89,7 +114,20 @@ public static class Harness
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
             .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress });
 
-    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> additionalFiles, string? rootNamespace = null)
+    /// <summary>A vector sidecar for <paramref name="vectorPath"/> (shape per hook), written as Save writes it for <paramref name="schema"/>.</summary>
+    public static AdditionalText Sidecar(string vectorPath, ModelSchema schema, params (string Hook, int[] Shape)[] vectors) =>
+        new MemoryAdditionalText(VectorSidecar.PathFor(vectorPath), VectorSidecar.Write(schema.Name,
+            vectors.Select(v => new KeyValuePair<string, IReadOnlyList<int>>(v.Hook, v.Shape)), schema.Architecture, schema.Dimensions));
+
+    /// <summary>The item metadata the package's build gives an embedded vector's sidecar.</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Embedded(string sidecarPath, string resourceName) =>
+        new Dictionary<string, IReadOnlyDictionary<string, string>>
+        {
+            [sidecarPath] = new Dictionary<string, string> { ["build_metadata.AdditionalFiles.SteeringVectorResource"] = resourceName },
+        };
+
+    public static GeneratorDriver CreateDriver(IEnumerable<AdditionalText> additionalFiles, string? rootNamespace = null,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? fileMetadata = null)
     {
         var globals = new Dictionary<string, string>();
         if (rootNamespace is not null) globals["build_property.RootNamespace"] = rootNamespace;
@@ -97,7 +135,7 @@ public static class Harness
             new[] { new SteerAtGenerator().AsSourceGenerator() },
             additionalFiles,
             ParseOptions,
-            new TestOptionsProvider(globals),
+            new TestOptionsProvider(globals, fileMetadata),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
     }
 
@@ -108,8 +146,9 @@ public static class Harness
     }
 
     /// <summary>Runs the generator over <paramref name="source"/> with <paramref name="additionalFiles"/> (default: the tiny schema).</summary>
-    public static GeneratorRun Run(string source, IEnumerable<AdditionalText>? additionalFiles = null, string? rootNamespace = null) =>
-        Run(Compile(source), CreateDriver(additionalFiles ?? new[] { Schema() }, rootNamespace));
+    public static GeneratorRun Run(string source, IEnumerable<AdditionalText>? additionalFiles = null, string? rootNamespace = null,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? fileMetadata = null) =>
+        Run(Compile(source), CreateDriver(additionalFiles ?? new[] { Schema() }, rootNamespace, fileMetadata));
 
     /// <summary>The source text a diagnostic points at (or the schema line for AdditionalFiles).</summary>
     public static string TextAt(Diagnostic diagnostic, Compilation compilation, IEnumerable<AdditionalText>? files = null)

@@ -22,12 +22,12 @@ public sealed class SteeringVectorSetTests : IClassFixture<TinyGpt2Folder>
     private sealed class TwoSites : SteeringVectorSet
     {
         public TwoSites(HookedTransformer model)
-            : base(SchemaIdentity.Of(model), Ref(model, "blocks.0.resid_post"), Ref(model, "blocks.1.resid_post")) { }
+            : base(Site(model, "blocks.0.resid_post"), Site(model, "blocks.1.resid_post")) { }
 
-        private static HookPointRef Ref(HookedTransformer model, string name)
+        private static SteeringSite Site(HookedTransformer model, string name)
         {
             var point = model.Hooks[name];
-            return new HookPointRef(point.Name, point.Info.Dims.ToArray(), point.VectorShape);
+            return new SteeringSite(new HookPointRef(point.Name, point.Info.Dims.ToArray(), point.VectorShape), SchemaIdentity.Of(model));
         }
 
         public Tensor? Vector(int site) => GetVector(site);
