@@ -42,6 +42,19 @@ public sealed class SteeringInvariantTests : TinyModelTest
     }
 
     [Fact]
+    public void A_scope_keeps_its_own_copies_of_the_tensors_the_caller_disposes()
+    {
+        var vector = Vector(3);
+        var direction = Vector(4);
+        var expected = Seen(SteeringSpec.Empty.Ablate("blocks.0.resid_post", direction).Add(Point, vector, 2));
+        using var hooks = Model.Hooks.CreateScope();
+        using (var temporaryVector = vector.clone())
+        using (var temporaryDirection = direction.clone())
+            hooks.AddVector(Point, temporaryVector, 2).Ablate("blocks.0.resid_post", temporaryDirection);
+        TensorAssert.Close(expected, Seen(null), 1e-6); // the cache's scope comes after these hooks: it sees their result
+    }
+
+    [Fact]
     public void Ablation_leaves_no_component_and_clamping_stays_within_bounds()
     {
         var d = Vector(2);
