@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>--llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare]</c>: loading and
+/// <c>--llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare | --load-only] [--memory-map]</c>: loading and
 /// running a Llama-3.2-1B-shaped model (<see cref="Llama1BCheckpoint"/>) beside llama.cpp on its GGUF export.
 /// Writes the checkpoint into DIR (a temporary folder, deleted afterwards, when no DIR is given; an existing
 /// checkpoint in DIR is reused) and exports it with <c>steer export --format gguf</c>'s code as F32 and BF16 GGUF files
@@ -18,7 +18,8 @@ namespace Steering.Benchmarks;
 /// dtype is measured in a fresh child process, so that each one's peak resident set size (VmHWM) is its own and not
 /// the writer's: Steering's load time and RSS against the weights' size, then llama.cpp on the GGUF of the same type
 /// (float32 ↔ F32, bfloat16 ↔ BF16) in the same process, and at each thread count greedy decode and 1×128 prompt
-/// processing of both engines, rounds alternating.
+/// processing of both engines, rounds alternating (<c>--load-only</c>: Steering's loading alone; <c>--memory-map</c>:
+/// Steering loads with <see cref="ModelLoadOptions.MemoryMap"/>).
 /// </summary>
 public static class Llama1BHarness
 {
@@ -28,7 +29,7 @@ public static class Llama1BHarness
     private const int ContextSize = 256;
 
     /// <summary>The parent: write (or reuse) the checkpoint and its GGUF files, then one child per dtype.</summary>
-    public static int Run(string? dir, IReadOnlyList<int> threadCounts, int rounds, IReadOnlyList<string> dtypes, bool prepareOnly)
+    public static int Run(string? dir, IReadOnlyList<int> threadCounts, int rounds, IReadOnlyList<string> dtypes, bool prepareOnly, bool memoryMap)
     {
         var folder = dir ?? Path.Combine(Path.GetTempPath(), "steering-llama1b-" + Guid.NewGuid().ToString("N"));
         try
@@ -56,9 +57,11 @@ public static class Llama1BHarness
                 var child = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
                 // Started as `dotnet Steering.Benchmarks.dll`, the process is the host: hand it the assembly again.
                 if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") child.ArgumentList.Add(typeof(Llama1BHarness).Assembly.Location);
-                foreach (var arg in new[] { "--llama1b-measure", folder, "--dtype", dtype, "--thread-counts", string.Join(",", threadCounts),
-                    "--rounds", rounds.ToString(CultureInfo.InvariantCulture) })
+                foreach (var arg in new[] { "--llama1b-measure", folder, "--dtype", dtype, "--rounds", rounds.ToString(CultureInfo.InvariantCulture) })
                     child.ArgumentList.Add(arg);
+                if (memoryMap) child.ArgumentList.Add("--memory-map");
+                child.ArgumentList.Add(threadCounts.Count == 0 ? "--load-only" : "--thread-counts");
+                if (threadCounts.Count > 0) child.ArgumentList.Add(string.Join(",", threadCounts));
                 using var process = Process.Start(child)!;
                 process.WaitForExit();
                 if (process.ExitCode != 0) failures++;
@@ -72,7 +75,7 @@ public static class Llama1BHarness
     }
 
     /// <summary>The child: load <paramref name="folder"/> at <paramref name="dtypeName"/>, then both engines side by side.</summary>
-    public static int Measure(string folder, string dtypeName, IReadOnlyList<int> threadCounts, int rounds)
+    public static int Measure(string folder, string dtypeName, IReadOnlyList<int> threadCounts, int rounds, bool memoryMap)
     {
         LlamaCppPeer.Prepare();
         var dtype = dtypeName == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32;
@@ -83,15 +86,17 @@ public static class Llama1BHarness
         var rssBefore = Status("VmRSS");
 
         HookedTransformer? loaded = null;
-        var (loadSeconds, loadCpu) = Timed(() => loaded = HookedTransformer.Load(folder, new ModelLoadOptions { DType = dtype }));
+        var (loadSeconds, loadCpu) = Timed(() => loaded = HookedTransformer.Load(folder, new ModelLoadOptions { DType = dtype, MemoryMap = memoryMap }));
         using var model = loaded!;
         var rssLoaded = Status("VmRSS");
         var parameterBytes = model.ParameterCount * (dtype == ScalarType.BFloat16 ? 2 : 4);
         var peakLoaded = Status("VmHWM");
-        Console.WriteLine($"Steering load: {loadSeconds:F1} s (process CPU time {loadCpu:F1} s); {model.ParameterCount / 1e9:F3}B parameters " +
+        Console.WriteLine($"Steering load{(memoryMap ? " (memory-mapped)" : "")}: {loadSeconds:F1} s (process CPU time {loadCpu:F1} s); {model.ParameterCount / 1e9:F3}B parameters " +
             $"({parameterBytes / 1e9:F2} GB as {dtypeName}); BF16 safetensors on disk {weightBytes / 1e9:F2} GB");
         Console.WriteLine($"  RSS before load {Gb(rssBefore)}, after load {Gb(rssLoaded)}; peak {Gb(peakLoaded)}: " +
             $"(peak − before) = {(double)(peakLoaded - rssBefore) / parameterBytes:F2}× the parameters");
+
+        if (threadCounts.Count == 0) return 0;
 
         var gguf = Llama1BCheckpoint.GgufPath(folder, GgufType(dtypeName));
         Console.WriteLine($"llama.cpp reads {Path.GetFileName(gguf)} ({new FileInfo(gguf).Length / 1e9:F2} GB, memory-mapped)");

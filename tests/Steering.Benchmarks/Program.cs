@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare | --load-only] [--memory-map] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
@@ -43,9 +43,11 @@ public static class Program
         {
             var counts = ThreadCounts(args);
             var rounds = Option(args, "--rounds") is string lr ? int.Parse(lr, CultureInfo.InvariantCulture) : 2;
-            if (Option(args, "--llama1b-measure") is string folder) return Llama1BHarness.Measure(folder, Option(args, "--dtype") ?? "float32", counts, rounds);
+            // --load-only: Steering's loading alone (no thread counts to compare at).
+            if (args.Contains("--load-only")) counts = [];
+            if (Option(args, "--llama1b-measure") is string folder) return Llama1BHarness.Measure(folder, Option(args, "--dtype") ?? "float32", counts, rounds, args.Contains("--memory-map"));
             var dtypes = (Option(args, "--dtypes") ?? "float32,bfloat16").Split(',');
-            return Llama1BHarness.Run(Option(args, "--dir"), counts, rounds, dtypes, prepareOnly: args.Contains("--prepare"));
+            return Llama1BHarness.Run(Option(args, "--dir"), counts, rounds, dtypes, prepareOnly: args.Contains("--prepare"), memoryMap: args.Contains("--memory-map"));
         }
 
         var outOfProcess = args.Contains("--outOfProcess");

@@ -92,6 +92,9 @@ public sealed partial class CheckpointWeights : IDisposable
     /// <exception cref="CheckpointException">No tensor has that name, or its file cannot provide it.</exception>
     public void LoadInto(string name, Tensor destination) => FileOf(name).LoadInto(name, destination);
 
+    /// <summary>A view of the tensor <paramref name="name"/> in its file's memory mapping, or null; see <see cref="SafetensorsFile.TryMap"/>.</summary>
+    internal Tensor? TryMap(string name, ScalarType dtype) => FileOf(name).TryMap(name, dtype);
+
     /// <summary>Closes every file. Tensors already loaded stay valid.</summary>
     public void Dispose()
     {
