@@ -60,8 +60,9 @@ internal static class WeightIO
                         $"tensor '{entry.Name}' is [{string.Join(", ", entry.Shape)}]; the config needs [{string.Join(", ", parameter.shape)}]");
                 if (memoryMap && parameter.device_type == DeviceType.CPU && weights.TryMap(entry.Name, parameter.dtype) is { } mapped)
                 {
-                    // The parameter takes the mapping's storage (its own, never written, is freed).
-                    using (mapped) parameter.set_(mapped).Dispose();
+                    // The parameter takes the mapping's storage (its own, never written, is freed). set_ returns the
+                    // parameter itself, which must stay alive.
+                    using (mapped) parameter.set_(mapped);
                     continue;
                 }
                 // Straight into the parameter, one tensor at a time: no second copy of the model ever exists.
