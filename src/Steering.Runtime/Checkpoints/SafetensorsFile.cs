@@ -175,8 +175,11 @@ public sealed class SafetensorsFile : IDisposable
     /// <exception cref="CheckpointException">As for <see cref="Load"/>.</exception>
     public void LoadInto(string name, Tensor destination) => LoadInto(name, destination, StagingBytes);
 
-    /// <summary><see cref="LoadInto(string, Tensor)"/> with a staging buffer of at most <paramref name="stagingBytes"/> (tests use tiny ones).</summary>
-    internal void LoadInto(string name, Tensor destination, long stagingBytes)
+    /// <summary>
+    /// <see cref="LoadInto(string, Tensor)"/> with a staging buffer of at most <paramref name="stagingBytes"/> (tests use
+    /// tiny ones), taken from <paramref name="staging"/> when given (and returned to it), else allocated for this tensor.
+    /// </summary>
+    internal void LoadInto(string name, Tensor destination, long stagingBytes, StagingBuffer? staging = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(destination);
@@ -198,26 +201,30 @@ public sealed class SafetensorsFile : IDisposable
             return;
         }
 
-        var elementSize = entry.DType.ElementSize();
-        var chunkElements = Math.Max(1, stagingBytes / elementSize);
-        if (entry.ElementCount <= chunkElements)
+        if (entry.ElementCount == 0)
         {
-            using var whole = empty(entry.ShapeArray(), storedType, CPU);
-            ReadInto(entry, whole, 0);
-            destination.copy_(whole);
             return;
         }
-
-        // Chunks of the flattened tensor: views share the destination's storage, so each copy_ lands in place.
-        using var staging = empty(chunkElements, storedType, CPU);
-        using var flat = destination.view(-1);
-        for (long start = 0; start < entry.ElementCount; start += chunkElements)
+        var elementSize = entry.DType.ElementSize();
+        var chunkElements = Math.Min(entry.ElementCount, Math.Max(1, stagingBytes / elementSize));
+        // Chunks of the flattened tensor (one when it fits): views share the destination's storage, so each copy_ lands in place.
+        var buffer = staging?.Take(storedType, chunkElements) ?? empty(chunkElements, storedType, CPU);
+        try
         {
-            var count = Math.Min(chunkElements, entry.ElementCount - start);
-            using var source = staging.narrow(0, 0, count);
-            using var target = flat.narrow(0, start, count);
-            ReadInto(entry, source, start * elementSize);
-            target.copy_(source);
+            using var flat = destination.view(-1);
+            for (long start = 0; start < entry.ElementCount; start += chunkElements)
+            {
+                var count = Math.Min(chunkElements, entry.ElementCount - start);
+                using var source = buffer.narrow(0, 0, count);
+                using var target = flat.narrow(0, start, count);
+                ReadInto(entry, source, start * elementSize);
+                target.copy_(source);
+            }
+        }
+        finally
+        {
+            if (staging is null) buffer.Dispose();
+            else staging.Return(buffer);
         }
     }
 

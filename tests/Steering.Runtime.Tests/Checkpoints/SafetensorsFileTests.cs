@@ -172,6 +172,28 @@ public sealed class SafetensorsFileTests : System.IDisposable
     }
 
     [Fact]
+    public void Conversions_reuse_one_staging_buffer_across_tensors()
+    {
+        using var scope = NewDisposeScope();
+        // BF16 1, -2 and 0.5, 3, -0.25 (the top halves of their float32 bit patterns), read into float64.
+        var header = """{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[3],"data_offsets":[4,10]}}""";
+        using var file = SafetensorsFile.Open(_temp.Write("w.safetensors",
+            Build(header, 0x80, 0x3F, 0x00, 0xC0, 0x00, 0x3F, 0x40, 0x40, 0x80, 0xBE)));
+        using var staging = new StagingBuffer();
+        var a = zeros(2, ScalarType.Float64);
+        var b = zeros(3, ScalarType.Float64);
+
+        file.LoadInto("b", b, SafetensorsFile.StagingBytes, staging);
+        var kept = staging.Take(ScalarType.BFloat16, 1);
+        staging.Return(kept);
+        file.LoadInto("a", a, SafetensorsFile.StagingBytes, staging);
+
+        Assert.Equal([1.0, -2.0], a.data<double>().ToArray());
+        Assert.Equal([0.5, 3.0, -0.25], b.data<double>().ToArray());
+        Assert.Same(kept, staging.Take(ScalarType.BFloat16, 3)); // the 3-element buffer served the 2-element tensor too
+    }
+
+    [Fact]
     public void LoadInto_names_a_bad_bool_byte_by_its_element_in_any_chunk()
     {
         using var scope = NewDisposeScope();
