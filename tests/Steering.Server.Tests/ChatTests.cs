@@ -6,7 +6,6 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
-using OpenAI.Chat;
 using Steering.Editing;
 using Steering.Extensions.AI;
 using Steering.Vectors;
@@ -81,15 +80,20 @@ public sealed class ChatTests(ServedGpt2Chat served) : IClassFixture<ServedGpt2C
     }
 
     /// <summary>
-    /// Chat options whose request carries <paramref name="steering"/> (the server's JSON "steering" field) — the OpenAI
-    /// client has no such option, so it goes in through the client's own JSON patch on its request options.
+    /// Greedy chat options whose request carries <paramref name="steering"/> (the server's JSON "steering" field, null:
+    /// none). The OpenAI client has no such option, so it goes in through the client's own JSON patch of its request
+    /// (ChatCompletionOptions.Patch, marked experimental in OpenAI 2.x: SCME0001).
     /// </summary>
-    private static ChatOptions Steered(ChatOptions options, string steering) => options with
+    private static ChatOptions Greedy(int maxTokens, string? steering = null) => new()
     {
-        RawRepresentationFactory = _ =>
+        Temperature = 0,
+        MaxOutputTokens = maxTokens,
+        RawRepresentationFactory = steering is null ? null : _ =>
         {
-            var request = new ChatCompletionOptions();
+            var request = new OpenAI.Chat.ChatCompletionOptions();
+#pragma warning disable SCME0001
             request.Patch.Set("$.steering"u8, BinaryData.FromString(steering));
+#pragma warning restore SCME0001
             return request;
         },
     };
@@ -98,9 +102,9 @@ public sealed class ChatTests(ServedGpt2Chat served) : IClassFixture<ServedGpt2C
     public async Task The_openai_client_steers_each_request_through_the_steering_field_patched_into_its_json()
     {
         var prompt = PromptIds();
-        var greedy = new ChatOptions { Temperature = 0, MaxOutputTokens = 8 };
-        var love = Steered(greedy, """[{"vector": "love", "hook": "blocks.1.resid_pre", "coefficient": 5}]""");
-        var against = Steered(greedy, """[{"vector": "love", "hook": "blocks.1.resid_pre", "coefficient": -5}, {"vector": "love", "coefficient": 2}]""");
+        var greedy = Greedy(8);
+        var love = Greedy(8, """[{"vector": "love", "hook": "blocks.1.resid_pre", "coefficient": 5}]""");
+        var against = Greedy(8, """[{"vector": "love", "hook": "blocks.1.resid_pre", "coefficient": -5}, {"vector": "love", "coefficient": 2}]""");
         var expected = new[]
         {
             served.Alone(prompt, 8, ("love", "blocks.1.resid_pre", 5)).Text,
@@ -118,7 +122,7 @@ public sealed class ChatTests(ServedGpt2Chat served) : IClassFixture<ServedGpt2C
         Assert.Equal(expected[0], streamed.ToChatResponse().Text);
 
         var unknown = await Assert.ThrowsAnyAsync<Exception>(() => client.GetResponseAsync(Conversation,
-            Steered(greedy, """[{"vector": "nope", "coefficient": 1}]""")));
+            Greedy(8, """[{"vector": "nope", "coefficient": 1}]""")));
         Assert.Contains("nope", unknown.Message);
     }
 
