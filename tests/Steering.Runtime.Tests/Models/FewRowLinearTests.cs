@@ -19,6 +19,9 @@ public sealed class FewRowLinearTests
     [InlineData(4, 80, 70, true)]
     [InlineData(5, 16, 1, false)]
     [InlineData(8, 131, 1030, true)]
+    [InlineData(6, 48, 9, true)]
+    [InlineData(7, 33, 17, false)]
+    [InlineData(8, 768, 37, true)]
     public void Float32_products_match_float64_in_both_layouts(int rows, int inFeatures, int outFeatures, bool withBias)
     {
         using var scope = NewDisposeScope();
@@ -51,6 +54,34 @@ public sealed class FewRowLinearTests
         // One rounding to bfloat16 (8 significant bits): within 2⁻⁸ of the exact value, relative.
         AssertClose(expected, linear, 1.0 / 256);
         AssertClose(expected, conv, 1.0 / 256);
+    }
+
+    /// <summary>
+    /// Every row count the kernels take, against both weight layouts, with an input width that leaves a tail after the
+    /// 16-wide vectors and an odd number of outputs (the [out, in] kernel takes weight rows in pairs; a row group of
+    /// 3, 5, 6 or 7 repeats its last row), for float32 and bfloat16 weights.
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    public void Every_row_count_matches_float64_with_ragged_tails(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var maxRows = dtype == ScalarType.Float32 ? FewRowLinear.MaxRows : FewRowLinear.MaxBFloat16Rows;
+        for (var rows = 1; rows <= maxRows; rows++)
+        {
+            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3) })
+            {
+                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+                var expected = Reference(x, weight, bias);
+                // float32: summation order only; bfloat16: one rounding of the result to 8 significant bits.
+                var tolerance = dtype == ScalarType.Float32 ? 1e-5 : 1.0 / 256;
+                AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
+                AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
+                AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
+            }
+        }
     }
 
     [Fact]

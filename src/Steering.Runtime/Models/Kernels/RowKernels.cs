@@ -5,19 +5,33 @@ namespace Steering.Models.Kernels;
 
 /// <summary>
 /// y = x·Wᵀ + b (or x·W + b) for a few rows of x (decode steps: one row per sequence), written for memory bandwidth:
-/// every weight is read from memory once per call whatever the number of rows, 16 floats per AVX-512 load, with
-/// float32 accumulation. Inputs and outputs are float32; weights are float32 or bfloat16 (read through an <see cref="IWeightElements{T}"/>).
-/// Each method computes a range of output columns, so callers can split one product across threads.
+/// every weight is read from memory once per call whatever the number of rows (up to <see cref="MaxGroup"/> rows per
+/// pass), 16 floats per AVX-512 load, with float32 accumulation. Inputs and outputs are float32; weights are float32 or
+/// a 16-bit type (read through an <see cref="IWeightElements{T}"/>). Each method computes a range of output columns,
+/// so callers can split one product across threads.
 /// </summary>
+/// <remarks>
+/// What was measured (tests/Steering.Benchmarks/README.md, "Kernels, second pass"): the weights are read in one
+/// sequential stream wherever possible — one or two weight rows at a time, not four interleaved (short interleaved
+/// streams of 3 KiB each left the hardware prefetchers behind: the 768→50257 LM head ran at 18.5 GB/s, one row at a
+/// time at ~30); and with several x rows each weight vector feeds one FMA per x row held in registers, so the rows
+/// are compute-bound on FMAs rather than on loads and stores.
+/// </remarks>
 internal static unsafe class RowKernels
 {
-    /// <summary>Columns of y per block in <see cref="InOut{TE,T}"/>: four weight rows of it (16 KiB of float32) stay in L1.</summary>
-    private const int ColumnBlock = 1024;
+    /// <summary>The most x rows one pass reads (8 rows × 2 weight rows of accumulators fit the 32 registers).</summary>
+    public const int MaxGroup = 8;
+
+    /// <summary>Columns of y per block in the one-row [in, out] kernel: 16 KiB of float32 stays in L1 beside the weight stream.</summary>
+    private const int OneRowColumnBlock = 4096;
+
+    /// <summary>Columns of y per block in the several-row [in, out] kernel: four weight rows of it (16 KiB of float32) stay in L1.</summary>
+    private const int RowsColumnBlock = 1024;
 
     /// <summary>
     /// Weights stored [out, in] (nn.Linear): y[r, o] = bias[o] + Σᵢ x[r, i]·w[o, i] for o in [<paramref name="first"/>,
-    /// <paramref name="end"/>). Four weight rows at a time against up to four x rows, so the weights stream once
-    /// while the x rows (a few KiB) stay in cache.
+    /// <paramref name="end"/>). One weight row at a time for one x row, two for several, so the weights stream in
+    /// order while the x rows (a few KiB) stay in cache.
     /// </summary>
     // Fully optimized from the first call: a tier-0 (unoptimized) vector loop is many times slower, and a decode step
     // would run it dozens of times before tiering up.
@@ -25,39 +39,172 @@ internal static unsafe class RowKernels
     public static void OutIn<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
-        var sums = stackalloc float[16];
-        for (var o = first; o < end; o += 4)
+        for (var r = 0; r < rows; r += MaxGroup)
         {
-            var valid = System.Math.Min(4, end - o);
-            // A ragged last group repeats its last row; the repeats are computed and not stored.
-            var w0 = w + (long)o * inFeatures;
-            var w1 = valid > 1 ? w0 + inFeatures : w0;
-            var w2 = valid > 2 ? w0 + 2L * inFeatures : w1;
-            var w3 = valid > 3 ? w0 + 3L * inFeatures : w2;
-            for (var r = 0; r < rows; r += 4)
-            {
-                var group = System.Math.Min(4, rows - r);
-                float* x0 = x + (long)r * inFeatures, x1 = group > 1 ? x0 + inFeatures : x0;
-                float* x2 = group > 2 ? x0 + 2L * inFeatures : x1, x3 = group > 3 ? x0 + 3L * inFeatures : x2;
-                if (group == 1) DotTile<TE, T, One>(w0, w1, w2, w3, x0, x1, x2, x3, inFeatures, sums);
-                else if (group == 2) DotTile<TE, T, Two>(w0, w1, w2, w3, x0, x1, x2, x3, inFeatures, sums);
-                else DotTile<TE, T, Four>(w0, w1, w2, w3, x0, x1, x2, x3, inFeatures, sums);
-                for (var g = 0; g < group; g++)
-                {
-                    var row = y + (long)(r + g) * outFeatures + o;
-                    for (var k = 0; k < valid; k++)
-                        row[k] = sums[g * 4 + k] + (bias is null ? 0f : TE.Scalar(bias[o + k]));
-                }
-            }
+            var group = System.Math.Min(MaxGroup, rows - r);
+            float* xr = x + (long)r * inFeatures, yr = y + (long)r * outFeatures;
+            if (group == 1) OutInOneRow<TE, T>(w, bias, xr, yr, inFeatures, first, end);
+            else if (group == 2) OutInPairs<TE, T, TwoRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
+            else if (group <= 4) OutInPairs<TE, T, FourRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
+            else OutInPairs<TE, T, EightRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
         }
     }
 
     /// <summary>
     /// Weights stored [in, out] (GPT-2's Conv1D): y[r, j] = bias[j] + Σᵢ x[r, i]·w[i, j] for j in [<paramref name="first"/>,
-    /// <paramref name="end"/>). Streams weight rows in column blocks, adding four rows' worth into y per pass.
+    /// <paramref name="end"/>). One x row: weight rows streamed in order into a block of y that stays in L1. Several:
+    /// see <see cref="InOutRows{TE,T}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InOut<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        if (rows == 1) InOutOneRow<TE, T>(w, bias, x, y, inFeatures, outFeatures, first, end);
+        else InOutRows<TE, T>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
+    }
+
+    /// <summary>One x row against [out, in] weights, one weight row (one sequential stream) at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutInOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        for (var o = first; o < end; o++)
+        {
+            var wo = w + (long)o * n;
+            Vector512<float> a0 = default, a1 = default;
+            var i = 0;
+            for (; i + 32 <= n; i += 32)
+            {
+                a0 = Vector512.FusedMultiplyAdd(TE.Load16(wo + i), Vector512.Load(x + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(TE.Load16(wo + i + 16), Vector512.Load(x + i + 16), a1);
+            }
+            if (i + 16 <= n)
+            {
+                a0 = Vector512.FusedMultiplyAdd(TE.Load16(wo + i), Vector512.Load(x + i), a0);
+                i += 16;
+            }
+            var sum = Vector512.Sum(a0 + a1);
+            for (; i < n; i++) sum += TE.Scalar(wo[i]) * x[i];
+            y[o] = sum + (bias is null ? 0f : TE.Scalar(bias[o]));
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="group"/> x rows (at most <typeparamref name="TG"/>) against [out, in] weights, two weight rows at
+    /// a time (a ragged last one repeats its row, computed and not stored): each weight vector is loaded once for all
+    /// the rows, and the 2 × <typeparamref name="TG"/> dot products are summed across lanes together.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OutInPairs<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
+    {
+        float* x0 = x, x1 = Row(x, 1, group, n), x2 = Row(x, 2, group, n), x3 = Row(x, 3, group, n);
+        float* x4 = Row(x, 4, group, n), x5 = Row(x, 5, group, n), x6 = Row(x, 6, group, n), x7 = Row(x, 7, group, n);
+        // Row A's sums at [k], row B's at [stride + k] for x row k.
+        var stride = TG.Count <= 4 ? 4 : 8;
+        var sums = stackalloc float[16];
+        for (var o = first; o < end; o += 2)
+        {
+            var pair = System.Math.Min(2, end - o);
+            var wa = w + (long)o * n;
+            var wb = pair == 2 ? wa + n : wa;
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+            var i = 0;
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512<float> va = TE.Load16(wa + i), vb = TE.Load16(wb + i);
+                var u = Vector512.Load(x0 + i);
+                a0 = Vector512.FusedMultiplyAdd(va, u, a0);
+                b0 = Vector512.FusedMultiplyAdd(vb, u, b0);
+                u = Vector512.Load(x1 + i);
+                a1 = Vector512.FusedMultiplyAdd(va, u, a1);
+                b1 = Vector512.FusedMultiplyAdd(vb, u, b1);
+                if (TG.Count >= 4)
+                {
+                    u = Vector512.Load(x2 + i);
+                    a2 = Vector512.FusedMultiplyAdd(va, u, a2);
+                    b2 = Vector512.FusedMultiplyAdd(vb, u, b2);
+                    u = Vector512.Load(x3 + i);
+                    a3 = Vector512.FusedMultiplyAdd(va, u, a3);
+                    b3 = Vector512.FusedMultiplyAdd(vb, u, b3);
+                }
+                if (TG.Count >= 8)
+                {
+                    u = Vector512.Load(x4 + i);
+                    a4 = Vector512.FusedMultiplyAdd(va, u, a4);
+                    b4 = Vector512.FusedMultiplyAdd(vb, u, b4);
+                    u = Vector512.Load(x5 + i);
+                    a5 = Vector512.FusedMultiplyAdd(va, u, a5);
+                    b5 = Vector512.FusedMultiplyAdd(vb, u, b5);
+                    u = Vector512.Load(x6 + i);
+                    a6 = Vector512.FusedMultiplyAdd(va, u, a6);
+                    b6 = Vector512.FusedMultiplyAdd(vb, u, b6);
+                    u = Vector512.Load(x7 + i);
+                    a7 = Vector512.FusedMultiplyAdd(va, u, a7);
+                    b7 = Vector512.FusedMultiplyAdd(vb, u, b7);
+                }
+            }
+            if (TG.Count <= 4)
+            {
+                HorizontalSums.Of8(a0, a1, a2, a3, b0, b1, b2, b3).Store(sums);
+            }
+            else
+            {
+                HorizontalSums.Of8(a0, a1, a2, a3, a4, a5, a6, a7).Store(sums);
+                HorizontalSums.Of8(b0, b1, b2, b3, b4, b5, b6, b7).Store(sums + 8);
+            }
+            for (var k = 0; k < group; k++)
+            {
+                var xk = x + (long)k * n;
+                float sa = sums[k], sb = sums[stride + k];
+                for (var t = i; t < n; t++)
+                {
+                    sa += TE.Scalar(wa[t]) * xk[t];
+                    sb += TE.Scalar(wb[t]) * xk[t];
+                }
+                var yk = y + (long)k * outFeatures + o;
+                yk[0] = sa + (bias is null ? 0f : TE.Scalar(bias[o]));
+                if (pair == 2) yk[1] = sb + (bias is null ? 0f : TE.Scalar(bias[o + 1]));
+            }
+        }
+    }
+
+    /// <summary>One x row against [in, out] weights: y[block] += x[i]·w[i, block], weight rows in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InOutOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        for (var j = first; j < end; j++) y[j] = bias is null ? 0f : TE.Scalar(bias[j]);
+        for (var block = first; block < end; block += OneRowColumnBlock)
+        {
+            var width = System.Math.Min(OneRowColumnBlock, end - block);
+            var vectorWidth = width & ~15;
+            var yb = y + block;
+            for (var i = 0; i < n; i++)
+            {
+                var wi = w + (long)i * outFeatures + block;
+                var c = x[i];
+                var cv = Vector512.Create(c);
+                var j = 0;
+                for (; j < vectorWidth; j += 16)
+                    Vector512.FusedMultiplyAdd(TE.Load16(wi + j), cv, Vector512.Load(yb + j)).Store(yb + j);
+                for (; j < width; j++) yb[j] += c * TE.Scalar(wi[j]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Several x rows against [in, out] weights: column blocks of y (all rows) updated four weight rows at a time, so
+    /// the block's weights are read from memory once and from L1 for the other rows.
+    /// </summary>
+    /// <remarks>
+    /// Register-blocked strips (48 columns × 8 rows of sums in registers, read down the weight rows) were tried and
+    /// were up to 6× slower for 768 and 2304 columns: a strip reads one 192-byte piece of every weight row, and with
+    /// rows 3 or 12 KiB apart those pieces (and the x rows) fall into a handful of L1 sets and evict each other.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InOutRows<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
         for (var r = 0; r < rows; r++)
@@ -65,9 +212,9 @@ internal static unsafe class RowKernels
             var row = y + (long)r * outFeatures;
             for (var j = first; j < end; j++) row[j] = bias is null ? 0f : TE.Scalar(bias[j]);
         }
-        for (var block = first; block < end; block += ColumnBlock)
+        for (var block = first; block < end; block += RowsColumnBlock)
         {
-            var width = System.Math.Min(ColumnBlock, end - block);
+            var width = System.Math.Min(RowsColumnBlock, end - block);
             var vectorWidth = width & ~15;
             var i = 0;
             for (; i + 4 <= inFeatures; i += 4)
@@ -105,94 +252,7 @@ internal static unsafe class RowKernels
         }
     }
 
-    /// <summary>
-    /// The 4 × <typeparamref name="TG"/> dot products of weight rows w0…w3 with x rows x0…x3 (only the first
-    /// <typeparamref name="TG"/> x rows are read) into sums[g·4 + k]. The group size is a type so the JIT compiles
-    /// each size with its unused accumulators removed and the rest in registers.
-    /// </summary>
+    /// <summary>x row <paramref name="k"/>, or the group's last row when the group has fewer (a repeat, not stored).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DotTile<TE, T, TG>(T* w0, T* w1, T* w2, T* w3, float* x0, float* x1, float* x2, float* x3, int n, float* sums)
-        where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IGroupSize
-    {
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
-        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-        var i = 0;
-        for (; i + 16 <= n; i += 16)
-        {
-            Vector512<float> v0 = TE.Load16(w0 + i), v1 = TE.Load16(w1 + i), v2 = TE.Load16(w2 + i), v3 = TE.Load16(w3 + i);
-            var u = Vector512.Load(x0 + i);
-            a00 = Vector512.FusedMultiplyAdd(v0, u, a00);
-            a01 = Vector512.FusedMultiplyAdd(v1, u, a01);
-            a02 = Vector512.FusedMultiplyAdd(v2, u, a02);
-            a03 = Vector512.FusedMultiplyAdd(v3, u, a03);
-            if (TG.Count >= 2)
-            {
-                u = Vector512.Load(x1 + i);
-                a10 = Vector512.FusedMultiplyAdd(v0, u, a10);
-                a11 = Vector512.FusedMultiplyAdd(v1, u, a11);
-                a12 = Vector512.FusedMultiplyAdd(v2, u, a12);
-                a13 = Vector512.FusedMultiplyAdd(v3, u, a13);
-            }
-            if (TG.Count >= 4)
-            {
-                u = Vector512.Load(x2 + i);
-                a20 = Vector512.FusedMultiplyAdd(v0, u, a20);
-                a21 = Vector512.FusedMultiplyAdd(v1, u, a21);
-                a22 = Vector512.FusedMultiplyAdd(v2, u, a22);
-                a23 = Vector512.FusedMultiplyAdd(v3, u, a23);
-                u = Vector512.Load(x3 + i);
-                a30 = Vector512.FusedMultiplyAdd(v0, u, a30);
-                a31 = Vector512.FusedMultiplyAdd(v1, u, a31);
-                a32 = Vector512.FusedMultiplyAdd(v2, u, a32);
-                a33 = Vector512.FusedMultiplyAdd(v3, u, a33);
-            }
-        }
-        Reduce(a00, a01, a02, a03, w0, w1, w2, w3, x0, i, n, sums);
-        if (TG.Count >= 2) Reduce(a10, a11, a12, a13, w0, w1, w2, w3, x1, i, n, sums + 4);
-        if (TG.Count >= 4)
-        {
-            Reduce(a20, a21, a22, a23, w0, w1, w2, w3, x2, i, n, sums + 8);
-            Reduce(a30, a31, a32, a33, w0, w1, w2, w3, x3, i, n, sums + 12);
-        }
-
-        static void Reduce(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
-            T* w0, T* w1, T* w2, T* w3, float* x, int tail, int n, float* into)
-        {
-            float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
-            for (var i = tail; i < n; i++)
-            {
-                s0 += TE.Scalar(w0[i]) * x[i];
-                s1 += TE.Scalar(w1[i]) * x[i];
-                s2 += TE.Scalar(w2[i]) * x[i];
-                s3 += TE.Scalar(w3[i]) * x[i];
-            }
-            into[0] = s0;
-            into[1] = s1;
-            into[2] = s2;
-            into[3] = s3;
-        }
-    }
-
-    /// <summary>How many x rows a tile reads: a type, so each size is compiled separately.</summary>
-    private interface IGroupSize
-    {
-        static abstract int Count { get; }
-    }
-
-    private readonly struct One : IGroupSize
-    {
-        public static int Count => 1;
-    }
-
-    private readonly struct Two : IGroupSize
-    {
-        public static int Count => 2;
-    }
-
-    private readonly struct Four : IGroupSize
-    {
-        public static int Count => 4;
-    }
+    private static float* Row(float* x, int k, int group, int n) => x + (long)System.Math.Min(k, group - 1) * n;
 }
