@@ -1,3 +1,5 @@
+using System;
+using System.Runtime.InteropServices;
 using Steering.Models.Kernels;
 using static TorchSharp.torch;
 
@@ -64,23 +66,50 @@ public sealed class FewRowLinearTests
     [Theory]
     [InlineData(ScalarType.Float32)]
     [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
     public void Every_row_count_matches_float64_with_ragged_tails(ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var maxRows = dtype == ScalarType.Float32 ? FewRowLinear.MaxRows : FewRowLinear.MaxBFloat16Rows;
+        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
         for (var rows = 1; rows <= maxRows; rows++)
         {
             foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3) })
             {
                 var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
                 var expected = Reference(x, weight, bias);
-                // float32: summation order only; bfloat16: one rounding of the result to 8 significant bits.
-                var tolerance = dtype == ScalarType.Float32 ? 1e-5 : 1.0 / 256;
+                // float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).
+                var tolerance = dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
                 AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
                 AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
                 AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
             }
+        }
+    }
+
+    /// <summary>
+    /// The float16 weight reader widens all 65536 bit patterns exactly — normals, subnormals, ±0, ±∞ and NaNs — compared
+    /// with .NET's scalar <see cref="System.Half"/> conversion, through a product: weight [65536, 1] against x = 1.
+    /// </summary>
+    [Fact]
+    public void Float16_weights_are_widened_exactly_for_every_bit_pattern()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        // 16 inputs, so the vector loop (not the scalar tail) reads each pattern: weight row o holds pattern o in
+        // column 0 and zeros elsewhere (written through the tensor's bytes).
+        var halves = zeros(new long[] { 1 << 16, 16 }, ScalarType.Float16);
+        var raw = MemoryMarshal.Cast<byte, ushort>(halves.bytes);
+        for (var bits = 0; bits < 1 << 16; bits++) raw[bits * 16] = (ushort)bits;
+        var x = zeros(new long[] { 1, 16 }, ScalarType.Float16);
+        x[0, 0] = tensor(1f).to(ScalarType.Float16);
+        var y = FewRowLinear.Linear(x, halves, null, threads: 1);
+        var actual = y.to(ScalarType.Float32).data<float>().ToArray();
+        for (var bits = 0; bits < 1 << 16; bits++)
+        {
+            var expected = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+            Assert.True(float.IsNaN(expected) ? float.IsNaN(actual[bits]) : expected.Equals(actual[bits]) && float.IsNegative(expected) == float.IsNegative(actual[bits]) || expected == 0 && actual[bits] == 0,
+                $"float16 bits 0x{bits:X4}: {actual[bits]} instead of {expected}");
         }
     }
 
@@ -109,7 +138,7 @@ public sealed class FewRowLinearTests
     }
 
     [Fact]
-    public void Left_to_libtorch_beyond_eight_rows_for_float16_bfloat16_rows_and_when_a_graph_is_needed()
+    public void Left_to_libtorch_beyond_eight_rows_for_float64_bfloat16_rows_and_when_a_graph_is_needed()
     {
         using var scope = NewDisposeScope();
         var (x, weight, bias) = Operands(9, 32, 20, withBias: true, ScalarType.Float32);
@@ -120,9 +149,9 @@ public sealed class FewRowLinearTests
         using (no_grad())
             Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
 
-        var half = Operands(1, 32, 20, withBias: true, ScalarType.Float16);
+        var doubles = Operands(1, 32, 20, withBias: true, ScalarType.Float64);
         using (no_grad())
-            Assert.True(FewRowLinear.Linear(half.X, half.Weight, half.Bias, 1).eq(nn.functional.linear(half.X, half.Weight, half.Bias)).all().item<bool>());
+            Assert.True(FewRowLinear.Linear(doubles.X, doubles.Weight, doubles.Bias, 1).eq(nn.functional.linear(doubles.X, doubles.Weight, doubles.Bias)).all().item<bool>());
 
         var input = Operands(1, 32, 20, withBias: true, ScalarType.Float32).X.requires_grad_();
         var output = FewRowLinear.Linear(input, weight, bias, 1);

@@ -10,9 +10,9 @@ namespace Steering.Models.Kernels;
 
 /// <summary>
 /// The affine maps of a decode step — x·Wᵀ + b on one row per sequence — computed by <see cref="RowKernels"/> instead of
-/// libtorch when that is faster: on the CPU with AVX-512, float32 at most <see cref="MaxRows"/> rows or bfloat16 one row
-/// (batch-1 decode), and no autograd graph to build. Everything else (prefill, other dtypes and devices, training) goes
-/// to libtorch.
+/// libtorch when that is faster: on the CPU with AVX-512, float32 or float16 weights and at most <see cref="MaxRows"/>
+/// rows, or bfloat16 and <see cref="MaxBFloat16Rows"/> (batch-1 decode), and no autograd graph to build. Everything else
+/// (prefill, other dtypes and devices, training) goes to libtorch.
 /// </summary>
 /// <remarks>
 /// A decode step is a chain of matrix-vector products whose cost is reading the weights. libtorch hands them to MKL's
@@ -28,8 +28,8 @@ internal static unsafe class FewRowLinear
     /// <summary>The most rows (batch × positions) the kernels take; beyond it libtorch's GEMM is the faster one.</summary>
     public const int MaxRows = 8;
 
-    /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks).</summary>
-    public const int MaxBFloat16Rows = 1;
+    /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks; the benchmarks raise it to compare).</summary>
+    internal static int MaxBFloat16Rows { get; set; } = 1;
 
     /// <summary>Below this many weights per thread a product stays on one thread (handing work over costs microseconds).</summary>
     private const long MinWeightsPerThread = 1L << 18;
@@ -73,7 +73,7 @@ internal static unsafe class FewRowLinear
         var inFeatures = weight.shape[weightIsOutIn ? 1 : 0];
         var outFeatures = weight.shape[weightIsOutIn ? 0 : 1];
         var dtype = weight.dtype;
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || x.dtype != dtype || x.shape[^1] != inFeatures
+        if (ElementsOf(dtype) is not { } elements || x.dtype != dtype || x.shape[^1] != inFeatures
             || x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU || !weight.is_contiguous()
             || inFeatures > int.MaxValue || outFeatures > int.MaxValue)
             return null;
@@ -83,7 +83,7 @@ internal static unsafe class FewRowLinear
         if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
-        // float32 input is read in place; bfloat16 is widened once (the kernels compute in float32).
+        // float32 input is read in place; 16-bit input is widened once (the kernels compute in float32).
         var input = dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
         var contiguous = input.is_contiguous() ? input : input.contiguous();
         var shape = x.shape;
@@ -92,7 +92,7 @@ internal static unsafe class FewRowLinear
         try
         {
             var problem = new Problem(Address(weight), bias is null ? 0 : Address(bias), Address(contiguous), Address(output),
-                (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, dtype == ScalarType.BFloat16);
+                (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, elements);
             Run(problem, threads);
             if (dtype == ScalarType.Float32) return output;
             using (output) return output.to(dtype);
@@ -103,6 +103,14 @@ internal static unsafe class FewRowLinear
             if (!ReferenceEquals(input, x)) input.Dispose();
         }
     }
+
+    private static Elements? ElementsOf(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => Elements.Float32,
+        ScalarType.BFloat16 => Elements.BFloat16,
+        ScalarType.Float16 => Elements.Float16,
+        _ => null,
+    };
 
     /// <summary>Splits the output columns (whole groups of 16) over up to <paramref name="threads"/> threads.</summary>
     private static void Run(Problem problem, int threads)
@@ -123,18 +131,34 @@ internal static unsafe class FewRowLinear
         });
     }
 
+    /// <summary>The weight storage types the kernels read.</summary>
+    private enum Elements
+    {
+        Float32,
+        BFloat16,
+        Float16,
+    }
+
     private static nint Address(Tensor tensor) =>
         (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
 
     /// <summary>One product's operands (addresses of tensors the caller keeps alive) and shape.</summary>
-    private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, bool BFloat16)
+    private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, Elements Elements)
     {
         public void Compute(int first, int end)
         {
-            if (BFloat16)
-                Compute<BFloat16Elements, ushort>(first, end);
-            else
-                Compute<Float32Elements, float>(first, end);
+            switch (Elements)
+            {
+                case Elements.BFloat16:
+                    Compute<BFloat16Elements, ushort>(first, end);
+                    break;
+                case Elements.Float16:
+                    Compute<Float16Elements, ushort>(first, end);
+                    break;
+                default:
+                    Compute<Float32Elements, float>(first, end);
+                    break;
+            }
         }
 
         private void Compute<TE, T>(int first, int end) where TE : struct, IWeightElements<T> where T : unmanaged
