@@ -87,9 +87,23 @@ public static class KernelHarness
 
     private static void Products(int rounds)
     {
+        using var noGrad = no_grad();
+        using (var tiny = NewDisposeScope())
+        {
+            // What a call costs beside its arithmetic: a 16→16 product (256 weights, in L1).
+            var (x, weight) = (randn(1, 16), randn(16, 16));
+            var overhead = Alternate(rounds * 4, _ =>
+            {
+                const int Calls = 2000;
+                var watch = Stopwatch.StartNew();
+                for (var call = 0; call < Calls; call++) FewRowLinear.Linear(x, weight, null).Dispose();
+                return watch.Elapsed.TotalMilliseconds * 1000 / Calls;
+            });
+            Console.WriteLine();
+            Console.WriteLine($"cost of one call (16→16 product, µs): libtorch {Figure(overhead[0])}  kernels {Figure(overhead[1])}");
+        }
         Console.WriteLine();
         Console.WriteLine("one product, weights read from memory (ms; GB/s of weights):");
-        using var noGrad = no_grad();
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16, ScalarType.Float16 })
         foreach (var rows in new[] { 1, 4, 8 })
         foreach (var (name, inFeatures, outFeatures) in Shapes)

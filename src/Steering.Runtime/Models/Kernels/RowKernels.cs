@@ -12,14 +12,14 @@ namespace Steering.Models.Kernels;
 /// </summary>
 /// <remarks>
 /// What was measured (tests/Steering.Benchmarks/README.md, "Kernels, second pass"): the weights are read in one
-/// sequential stream wherever possible — one or two weight rows at a time, not four interleaved (short interleaved
+/// sequential stream wherever possible — one weight row at a time, not four interleaved (short interleaved
 /// streams of 3 KiB each left the hardware prefetchers behind: the 768→50257 LM head ran at 18.5 GB/s, one row at a
 /// time at ~30); and with several x rows each weight vector feeds one FMA per x row held in registers, so the rows
 /// are compute-bound on FMAs rather than on loads and stores.
 /// </remarks>
 internal static unsafe class RowKernels
 {
-    /// <summary>The most x rows one pass reads (8 rows × 2 weight rows of accumulators fit the 32 registers).</summary>
+    /// <summary>The most x rows one pass reads (one accumulator register each).</summary>
     public const int MaxGroup = 8;
 
     /// <summary>Columns of y per block in the one-row [in, out] kernel: 16 KiB of float32 stays in L1 beside the weight stream.</summary>
@@ -30,8 +30,8 @@ internal static unsafe class RowKernels
 
     /// <summary>
     /// Weights stored [out, in] (nn.Linear): y[r, o] = bias[o] + Σᵢ x[r, i]·w[o, i] for o in [<paramref name="first"/>,
-    /// <paramref name="end"/>). One weight row at a time for one x row, two for several, so the weights stream in
-    /// order while the x rows (a few KiB) stay in cache.
+    /// <paramref name="end"/>). One weight row at a time against all the x rows, so the weights stream in order while
+    /// the x rows (a few KiB) stay in cache.
     /// </summary>
     // Fully optimized from the first call: a tier-0 (unoptimized) vector loop is many times slower, and a decode step
     // would run it dozens of times before tiering up.
@@ -44,9 +44,9 @@ internal static unsafe class RowKernels
             var group = System.Math.Min(MaxGroup, rows - r);
             float* xr = x + (long)r * inFeatures, yr = y + (long)r * outFeatures;
             if (group == 1) OutInOneRow<TE, T>(w, bias, xr, yr, inFeatures, first, end);
-            else if (group == 2) OutInPairs<TE, T, TwoRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
-            else if (group <= 4) OutInPairs<TE, T, FourRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
-            else OutInPairs<TE, T, EightRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
+            else if (group == 2) OutInRows<TE, T, TwoRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
+            else if (group <= 4) OutInRows<TE, T, FourRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
+            else OutInRows<TE, T, EightRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
         }
     }
 
@@ -90,82 +90,51 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>
-    /// <paramref name="group"/> x rows (at most <typeparamref name="TG"/>) against [out, in] weights, two weight rows at
-    /// a time (a ragged last one repeats its row, computed and not stored): each weight vector is loaded once for all
-    /// the rows, and the 2 × <typeparamref name="TG"/> dot products are summed across lanes together.
+    /// <paramref name="group"/> x rows (at most <typeparamref name="TG"/>) against [out, in] weights, one weight row at
+    /// a time: each weight vector is loaded once for all the rows, and the row's dot products with the x rows are
+    /// summed across lanes together.
     /// </summary>
+    /// <remarks>
+    /// Two weight rows at a time (half the x loads per FMA) measured 1.4–1.6× slower at 4 rows and no faster at 8: two
+    /// interleaved streams are read slower than one.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutInPairs<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
+    private static void OutInRows<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
     {
         float* x0 = x, x1 = Row(x, 1, group, n), x2 = Row(x, 2, group, n), x3 = Row(x, 3, group, n);
         float* x4 = Row(x, 4, group, n), x5 = Row(x, 5, group, n), x6 = Row(x, 6, group, n), x7 = Row(x, 7, group, n);
-        // Row A's sums at [k], row B's at [stride + k] for x row k.
-        var stride = TG.Count <= 4 ? 4 : 8;
-        var sums = stackalloc float[16];
-        for (var o = first; o < end; o += 2)
+        var sums = stackalloc float[8];
+        for (var o = first; o < end; o++)
         {
-            var pair = System.Math.Min(2, end - o);
             var wa = w + (long)o * n;
-            var wb = pair == 2 ? wa + n : wa;
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
-            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
             var i = 0;
             for (; i + 16 <= n; i += 16)
             {
-                Vector512<float> va = TE.Load16(wa + i), vb = TE.Load16(wb + i);
-                var u = Vector512.Load(x0 + i);
-                a0 = Vector512.FusedMultiplyAdd(va, u, a0);
-                b0 = Vector512.FusedMultiplyAdd(vb, u, b0);
-                u = Vector512.Load(x1 + i);
-                a1 = Vector512.FusedMultiplyAdd(va, u, a1);
-                b1 = Vector512.FusedMultiplyAdd(vb, u, b1);
+                var va = TE.Load16(wa + i);
+                a0 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x0 + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x1 + i), a1);
                 if (TG.Count >= 4)
                 {
-                    u = Vector512.Load(x2 + i);
-                    a2 = Vector512.FusedMultiplyAdd(va, u, a2);
-                    b2 = Vector512.FusedMultiplyAdd(vb, u, b2);
-                    u = Vector512.Load(x3 + i);
-                    a3 = Vector512.FusedMultiplyAdd(va, u, a3);
-                    b3 = Vector512.FusedMultiplyAdd(vb, u, b3);
+                    a2 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x2 + i), a2);
+                    a3 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x3 + i), a3);
                 }
                 if (TG.Count >= 8)
                 {
-                    u = Vector512.Load(x4 + i);
-                    a4 = Vector512.FusedMultiplyAdd(va, u, a4);
-                    b4 = Vector512.FusedMultiplyAdd(vb, u, b4);
-                    u = Vector512.Load(x5 + i);
-                    a5 = Vector512.FusedMultiplyAdd(va, u, a5);
-                    b5 = Vector512.FusedMultiplyAdd(vb, u, b5);
-                    u = Vector512.Load(x6 + i);
-                    a6 = Vector512.FusedMultiplyAdd(va, u, a6);
-                    b6 = Vector512.FusedMultiplyAdd(vb, u, b6);
-                    u = Vector512.Load(x7 + i);
-                    a7 = Vector512.FusedMultiplyAdd(va, u, a7);
-                    b7 = Vector512.FusedMultiplyAdd(vb, u, b7);
+                    a4 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x4 + i), a4);
+                    a5 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x5 + i), a5);
+                    a6 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x6 + i), a6);
+                    a7 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x7 + i), a7);
                 }
             }
-            if (TG.Count <= 4)
-            {
-                HorizontalSums.Of8(a0, a1, a2, a3, b0, b1, b2, b3).Store(sums);
-            }
-            else
-            {
-                HorizontalSums.Of8(a0, a1, a2, a3, a4, a5, a6, a7).Store(sums);
-                HorizontalSums.Of8(b0, b1, b2, b3, b4, b5, b6, b7).Store(sums + 8);
-            }
+            HorizontalSums.Of8(a0, a1, a2, a3, a4, a5, a6, a7).Store(sums);
             for (var k = 0; k < group; k++)
             {
                 var xk = x + (long)k * n;
-                float sa = sums[k], sb = sums[stride + k];
-                for (var t = i; t < n; t++)
-                {
-                    sa += TE.Scalar(wa[t]) * xk[t];
-                    sb += TE.Scalar(wb[t]) * xk[t];
-                }
-                var yk = y + (long)k * outFeatures + o;
-                yk[0] = sa + (bias is null ? 0f : TE.Scalar(bias[o]));
-                if (pair == 2) yk[1] = sb + (bias is null ? 0f : TE.Scalar(bias[o + 1]));
+                var sa = sums[k];
+                for (var t = i; t < n; t++) sa += TE.Scalar(wa[t]) * xk[t];
+                y[(long)k * outFeatures + o] = sa + (bias is null ? 0f : TE.Scalar(bias[o]));
             }
         }
     }
