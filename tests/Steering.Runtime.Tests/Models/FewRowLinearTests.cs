@@ -74,7 +74,7 @@ public sealed class FewRowLinearTests
         var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
         for (var rows = 1; rows <= maxRows; rows++)
         {
-            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3) })
+            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3), (96, 7), (131, 4) })
             {
                 var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
                 var expected = Reference(x, weight, bias);
@@ -96,20 +96,33 @@ public sealed class FewRowLinearTests
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        // 16 inputs, so the vector loop (not the scalar tail) reads each pattern: weight row o holds pattern o in
-        // column 0 and zeros elsewhere (written through the tensor's bytes).
-        var halves = zeros(new long[] { 1 << 16, 16 }, ScalarType.Float16);
-        var raw = MemoryMarshal.Cast<byte, ushort>(halves.bytes);
-        for (var bits = 0; bits < 1 << 16; bits++) raw[bits * 16] = (ushort)bits;
-        var x = zeros(new long[] { 1, 16 }, ScalarType.Float16);
-        x[0, 0] = tensor(1f).to(ScalarType.Float16);
-        var y = FewRowLinear.Linear(x, halves, null, threads: 1);
-        var actual = y.to(ScalarType.Float32).data<float>().ToArray();
-        for (var bits = 0; bits < 1 << 16; bits++)
+        // 64 inputs, so the vector loops (not the scalar tails) read each pattern: weight row o holds pattern o in
+        // column `column` and zeros elsewhere (written through the tensor's bytes), and x is 1 there: an even and an
+        // odd column (the one-row [out, in] kernel widens those differently), in both layouts, one and two rows.
+        foreach (var column in new[] { 0, 17 })
         {
-            var expected = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
-            Assert.True(float.IsNaN(expected) ? float.IsNaN(actual[bits]) : expected.Equals(actual[bits]) && float.IsNegative(expected) == float.IsNegative(actual[bits]) || expected == 0 && actual[bits] == 0,
-                $"float16 bits 0x{bits:X4}: {actual[bits]} instead of {expected}");
+            var halves = zeros(new long[] { 1 << 16, 64 }, ScalarType.Float16);
+            var raw = MemoryMarshal.Cast<byte, ushort>(halves.bytes);
+            for (var bits = 0; bits < 1 << 16; bits++) raw[bits * 64 + column] = (ushort)bits;
+            foreach (var rows in new[] { 1, 2 })
+            {
+                var x = zeros(new long[] { rows, 64 }, ScalarType.Float16);
+                x[.., column] = tensor(1f).to(ScalarType.Float16);
+                AssertWidenedExactly(FewRowLinear.Linear(x, halves, null, threads: 1));
+                AssertWidenedExactly(FewRowLinear.Conv1D(x, halves.t().contiguous(), zeros(1 << 16, ScalarType.Float16), threads: 1));
+            }
+        }
+
+        static void AssertWidenedExactly(Tensor y)
+        {
+            var actual = y.to(ScalarType.Float32).reshape(-1, 1 << 16).select(0, y.shape[0] - 1).data<float>().ToArray();
+            for (var bits = 0; bits < 1 << 16; bits++)
+            {
+                var expected = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+                // Equal (a sum of products has no sign of zero to keep), or NaN for NaN.
+                Assert.True(float.IsNaN(expected) ? float.IsNaN(actual[bits]) : expected == actual[bits],
+                    $"float16 bits 0x{bits:X4}: {actual[bits]} instead of {expected}");
+            }
         }
     }
 

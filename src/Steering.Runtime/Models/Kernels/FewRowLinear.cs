@@ -17,11 +17,13 @@ namespace Steering.Models.Kernels;
 /// <remarks>
 /// A decode step is a chain of matrix-vector products whose cost is reading the weights. libtorch hands them to MKL's
 /// sgemv/sgemm, which on this kind of machine (AMD EPYC, one thread) streams weights at 15–20 GB/s and at 8 rows
-/// spends 2.7× its 1-row time; its bfloat16 path reads half the bytes no faster. The kernels here stream the same
-/// weights 1.2–1.5× faster, read them once for all rows, and widen bfloat16 to float32 in registers (measured side by
-/// side in tests/Steering.Benchmarks, <c>--kernels</c>). With several rows bfloat16 products are compute-bound, and there
-/// libtorch's (oneDNN's AVX-512 BF16 dot-product instructions) is faster than widening, so they stay with libtorch.
-/// Results differ from libtorch's only in float32 summation order.
+/// spends 2.7× its 1-row time; its bfloat16 path reads half the bytes no faster, and its float16 path has no fast CPU
+/// kernel at all (1 GB/s for [in, out] weights). The kernels here read the weights in one sequential stream — the
+/// 768→50257 LM head at the machine's one-thread streaming rate — once for all rows, and widen 16-bit weights to
+/// float32 in registers (measured side by side in tests/Steering.Benchmarks, <c>--kernels</c>). With several rows
+/// bfloat16 products are compute-bound, and there libtorch's (oneDNN's AVX-512 BF16 dot-product instructions, which
+/// .NET 10 does not expose: no Avx512Bf16 class, and Avx10v1 is not reported on this CPU) is faster than widening, so
+/// they stay with libtorch. Results differ from libtorch's only in float32 summation order.
 /// </remarks>
 internal static unsafe class FewRowLinear
 {
@@ -150,15 +152,23 @@ internal static unsafe class FewRowLinear
             switch (Elements)
             {
                 case Elements.BFloat16:
-                    Compute<BFloat16Elements, ushort>(first, end);
+                    ComputeHalves<BFloat16Elements>(first, end);
                     break;
                 case Elements.Float16:
-                    Compute<Float16Elements, ushort>(first, end);
+                    ComputeHalves<Float16Elements>(first, end);
                     break;
                 default:
                     Compute<Float32Elements, float>(first, end);
                     break;
             }
+        }
+
+        private void ComputeHalves<TE>(int first, int end) where TE : struct, IHalfWidthElements
+        {
+            if (WeightIsOutIn && Rows == 1)
+                RowKernels.OutInOneRowHalves<TE>((ushort*)Weight, (ushort*)Bias, (float*)Input, (float*)Output, InFeatures, first, end);
+            else
+                Compute<TE, ushort>(first, end);
         }
 
         private void Compute<TE, T>(int first, int end) where TE : struct, IWeightElements<T> where T : unmanaged
