@@ -97,8 +97,8 @@ public sealed class FewRowLinearTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         // 64 inputs, so the vector loops (not the scalar tails) read each pattern: weight row o holds pattern o in
-        // column `column` and zeros elsewhere (written through the tensor's bytes), and x is 1 there: an even and an
-        // odd column (the one-row [out, in] kernel widens those differently), in both layouts, one and two rows.
+        // column `column` and zeros elsewhere (written through the tensor's bytes), and x is 1 there: two columns, in
+        // both layouts, one and two rows (each a different kernel).
         foreach (var column in new[] { 0, 17 })
         {
             var halves = zeros(new long[] { 1 << 16, 64 }, ScalarType.Float16);
@@ -131,7 +131,8 @@ public sealed class FewRowLinearTests
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (x, weight, bias) = Operands(3, 768, 1100, withBias: true, ScalarType.Float32);
+        // Large enough (12.7 M weights) to be split three ways.
+        var (x, weight, bias) = Operands(3, 768, 16_500, withBias: true, ScalarType.Float32);
         var inOut = weight.t().contiguous();
         Assert.True(FewRowLinear.Linear(x, weight, bias, threads: 1).eq(FewRowLinear.Linear(x, weight, bias, threads: 3)).all().item<bool>());
         Assert.True(FewRowLinear.Conv1D(x, inOut, bias!, threads: 1).eq(FewRowLinear.Conv1D(x, inOut, bias!, threads: 3)).all().item<bool>());

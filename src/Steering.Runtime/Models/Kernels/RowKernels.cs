@@ -90,62 +90,6 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>
-    /// One x row against 16-bit [out, in] weights (<see cref="OutIn{TE,T}"/> for one row, faster): weights read 32 at a
-    /// time as their even- and odd-indexed halves (<see cref="IHalfWidthElements.Load32"/>) against a copy of x
-    /// split the same way, so widening takes no shuffle.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutInOneRowHalves<TE>(ushort* w, ushort* bias, float* x, float* y, int n, int first, int end)
-        where TE : struct, IHalfWidthElements
-    {
-        var paired = n & ~31;
-        // x[32b + 2k] at split[32b + k], x[32b + 2k + 1] at split[32b + 16 + k].
-        var bytes = (nuint)paired * sizeof(float);
-        var onStack = bytes <= 64 * 1024;
-        var stack = stackalloc float[onStack ? paired : 0];
-        var split = onStack ? stack : (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(bytes, 64);
-        try
-        {
-            for (var b = 0; b < paired; b += 32)
-            {
-                for (var k = 0; k < 16; k++)
-                {
-                    split[b + k] = x[b + 2 * k];
-                    split[b + 16 + k] = x[b + 2 * k + 1];
-                }
-            }
-            for (var o = first; o < end; o++)
-            {
-                var wo = w + (long)o * n;
-                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-                var i = 0;
-                for (; i + 64 <= paired; i += 64)
-                {
-                    TE.Load32(wo + i, out var even, out var odd);
-                    a0 = Vector512.FusedMultiplyAdd(even, Vector512.Load(split + i), a0);
-                    a1 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(split + i + 16), a1);
-                    TE.Load32(wo + i + 32, out even, out odd);
-                    a2 = Vector512.FusedMultiplyAdd(even, Vector512.Load(split + i + 32), a2);
-                    a3 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(split + i + 48), a3);
-                }
-                if (i < paired)
-                {
-                    TE.Load32(wo + i, out var even, out var odd);
-                    a0 = Vector512.FusedMultiplyAdd(even, Vector512.Load(split + i), a0);
-                    a1 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(split + i + 16), a1);
-                }
-                var sum = Vector512.Sum((a0 + a1) + (a2 + a3));
-                for (i = paired; i < n; i++) sum += TE.Scalar(wo[i]) * x[i];
-                y[o] = sum + (bias is null ? 0f : TE.Scalar(bias[o]));
-            }
-        }
-        finally
-        {
-            if (!onStack) System.Runtime.InteropServices.NativeMemory.AlignedFree(split);
-        }
-    }
-
-    /// <summary>
     /// <paramref name="group"/> x rows (at most <typeparamref name="TG"/>) against [out, in] weights, one weight row at
     /// a time: each weight vector is loaded once for all the rows, and the row's dot products with the x rows are
     /// summed across lanes together.

@@ -16,16 +16,6 @@ internal unsafe interface IWeightElements<T> where T : unmanaged
     static abstract float Scalar(T value);
 }
 
-/// <summary>
-/// 16-bit weights read 32 at a time as two float32 vectors — the even-indexed and the odd-indexed weights — which takes
-/// no cross-lane shuffle (each 32-bit lane holds one of each), where widening 16 into 16 does.
-/// </summary>
-internal unsafe interface IHalfWidthElements : IWeightElements<ushort>
-{
-    /// <summary>Weights p[0], p[2], …, p[30] into <paramref name="even"/> and p[1], p[3], …, p[31] into <paramref name="odd"/>.</summary>
-    static abstract void Load32(ushort* p, out Vector512<float> even, out Vector512<float> odd);
-}
-
 /// <summary>float32 weights, read as they are.</summary>
 internal readonly unsafe struct Float32Elements : IWeightElements<float>
 {
@@ -40,16 +30,8 @@ internal readonly unsafe struct Float32Elements : IWeightElements<float>
 /// bfloat16 weights: a bfloat16 is the upper half of a float32, so widening is exact — zero-extend to 32 bits and
 /// shift left by 16. Half the bytes come from memory; the arithmetic is float32.
 /// </summary>
-internal readonly unsafe struct BFloat16Elements : IHalfWidthElements
+internal readonly unsafe struct BFloat16Elements : IWeightElements<ushort>
 {
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Load32(ushort* p, out Vector512<float> even, out Vector512<float> odd)
-    {
-        var pairs = Vector512.Load((uint*)p);
-        even = Vector512.ShiftLeft(pairs, 16).AsSingle();
-        odd = (pairs & Vector512.Create(0xFFFF_0000u)).AsSingle();
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load16(ushort* p) =>
         Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(p).ToVector512Unsafe()), 16).AsSingle();
@@ -71,7 +53,7 @@ internal readonly unsafe struct BFloat16Elements : IHalfWidthElements
 /// point environment; a thread that sets denormals-are-zero (e.g. torch.set_flush_denormal) would read float16
 /// subnormals (|w| &lt; 6.1e-5) as zero.
 /// </remarks>
-internal readonly unsafe struct Float16Elements : IHalfWidthElements
+internal readonly unsafe struct Float16Elements : IWeightElements<ushort>
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load16(ushort* p) =>
@@ -79,16 +61,6 @@ internal readonly unsafe struct Float16Elements : IHalfWidthElements
         // mantissa in 13–22; clearing bits 28–30 leaves a float32 whose value is the float16's × 2⁻¹¹².
         Scale(Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load((short*)p).ToVector512Unsafe()), 13)
             & Vector512.Create(unchecked((int)0x8FFF_FFFF)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Load32(ushort* p, out Vector512<float> even, out Vector512<float> odd)
-    {
-        // The same bit layout from each half of a 32-bit lane: an arithmetic shift right by 3 of the half in the upper
-        // 16 bits; for the odd (upper) half, the even half's bits shifted into 0–12 are cleared with bits 28–30.
-        var pairs = Vector512.Load((int*)p);
-        even = Scale(Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(pairs, 16), 3) & Vector512.Create(unchecked((int)0x8FFF_FFFF)));
-        odd = Scale(Vector512.ShiftRightArithmetic(pairs, 3) & Vector512.Create(unchecked((int)0x8FFF_E000)));
-    }
 
     /// <summary>The float16 whose bits are laid out in float32 position in <paramref name="bits"/> (value × 2⁻¹¹²), as float32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
