@@ -168,9 +168,8 @@ internal static unsafe class RowKernels
     /// the block's weights are read from memory once and from L1 for the other rows.
     /// </summary>
     /// <remarks>
-    /// Register-blocked strips (48 columns × 8 rows of sums in registers, read down the weight rows) were tried and
-    /// were up to 6× slower for 768 and 2304 columns: a strip reads one 192-byte piece of every weight row, and with
-    /// rows 3 or 12 KiB apart those pieces (and the x rows) fall into a handful of L1 sets and evict each other.
+    /// Register-blocked strips (48 columns × 8 rows of sums in registers, read down the weight rows) were tried: 1.0–1.3×
+    /// faster hand-written for exactly 8 rows, but up to 6× slower in the generic form tried here (tests/Steering.Benchmarks/README.md).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void InOutRows<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
