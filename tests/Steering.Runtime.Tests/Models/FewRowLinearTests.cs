@@ -59,9 +59,9 @@ public sealed class FewRowLinearTests
     }
 
     /// <summary>
-    /// Every row count the kernels take, against both weight layouts, with an input width that leaves a tail after the
-    /// 16-wide vectors and an odd number of outputs (the [out, in] kernel takes weight rows in pairs; a row group of
-    /// 3, 5, 6 or 7 repeats its last row), for float32 and bfloat16 weights.
+    /// Every row count the kernels take, against both weight layouts, with input widths that leave a tail after the
+    /// 16-wide vectors and output widths below, at and beyond the 48-column strips of the [in, out] kernel (with a
+    /// remainder), for every weight type (a row group of 3, 5, 6 or 7 reads a repeated or zero row it does not store).
     /// </summary>
     [Theory]
     [InlineData(ScalarType.Float32)]
@@ -74,7 +74,7 @@ public sealed class FewRowLinearTests
         var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
         for (var rows = 1; rows <= maxRows; rows++)
         {
-            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3), (96, 7), (131, 4) })
+            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3), (96, 7), (131, 4), (40, 96), (33, 161) })
             {
                 var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
                 var expected = Reference(x, weight, bias);

@@ -119,7 +119,7 @@ internal static unsafe class FewRowLinear
         _ => null,
     };
 
-    /// <summary>Splits the output columns (whole groups of 16) over up to <paramref name="threads"/> threads.</summary>
+    /// <summary>Splits the output columns (whole groups of 48) over up to <paramref name="threads"/> threads.</summary>
     private static void Run(Problem problem, int threads)
     {
         var weights = (long)problem.InFeatures * problem.OutFeatures;
@@ -129,7 +129,8 @@ internal static unsafe class FewRowLinear
             problem.Compute(0, problem.OutFeatures);
             return;
         }
-        var step = (problem.OutFeatures / parts + 15) & ~15;
+        // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split.
+        var step = (problem.OutFeatures / parts + 47) / 48 * 48;
         Parallel.For(0, parts, part =>
         {
             var first = Math.Min(problem.OutFeatures, part * step);

@@ -53,14 +53,16 @@ internal static unsafe class RowKernels
     /// <summary>
     /// Weights stored [in, out] (GPT-2's Conv1D): y[r, j] = bias[j] + Σᵢ x[r, i]·w[i, j] for j in [<paramref name="first"/>,
     /// <paramref name="end"/>). One x row: weight rows streamed in order into a block of y that stays in L1. Several:
-    /// see <see cref="InOutRows{TE,T}"/>.
+    /// strips of columns with every row's sums in registers (<see cref="InOutStrips{TE,T,TG}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InOut<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
         if (rows == 1) InOutOneRow<TE, T>(w, bias, x, y, inFeatures, outFeatures, first, end);
-        else InOutRows<TE, T>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
+        else if (rows == 2) InOutStrips<TE, T, TwoRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
+        else if (rows <= 4) InOutStrips<TE, T, FourRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
+        else InOutStrips<TE, T, EightRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
     }
 
     /// <summary>One x row against [out, in] weights, one weight row (one sequential stream) at a time.</summary>
@@ -168,8 +170,8 @@ internal static unsafe class RowKernels
     /// the block's weights are read from memory once and from L1 for the other rows.
     /// </summary>
     /// <remarks>
-    /// Register-blocked strips (48 columns × 8 rows of sums in registers, read down the weight rows) were tried: 1.0–1.3×
-    /// faster hand-written for exactly 8 rows, but up to 6× slower in the generic form tried here (tests/Steering.Benchmarks/README.md).
+    /// Load- and store-bound (a y vector loaded and stored per four FMAs): kept for the columns after the last whole
+    /// strip of <see cref="InOutStrips{TE,T,TG}"/>.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void InOutRows<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
@@ -218,6 +220,116 @@ internal static unsafe class RowKernels
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Several x rows against [in, out] weights: strips of 48 columns, each read down all the weight rows with the sums
+    /// of every x row (at most <typeparamref name="TG"/>) in registers — 3 weight loads and <typeparamref name="TG"/>
+    /// broadcasts feed 3·<typeparamref name="TG"/> FMAs; the columns after the last whole strip go to
+    /// <see cref="InOutRows{TE,T}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InOutStrips<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
+    {
+        var strips = (end - first) / 48;
+        if (strips > 0)
+        {
+            // A group of fewer rows than TG reads zero rows after its own (computed, not stored).
+            var padded = group == TG.Count ? null
+                : (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(TG.Count * n * sizeof(float)), 64);
+            try
+            {
+                if (padded is not null)
+                {
+                    System.Buffer.MemoryCopy(x, padded, (long)TG.Count * n * sizeof(float), (long)group * n * sizeof(float));
+                    new System.Span<float>(padded + (long)group * n, (TG.Count - group) * n).Clear();
+                }
+                for (var strip = 0; strip < strips; strip++)
+                    InOutStrip48<TE, T, TG>(w, bias, padded is null ? x : padded, y, group, n, outFeatures, first + strip * 48);
+            }
+            finally
+            {
+                if (padded is not null) System.Runtime.InteropServices.NativeMemory.AlignedFree(padded);
+            }
+        }
+        if (first + strips * 48 < end) InOutRows<TE, T>(w, bias, x, y, group, n, outFeatures, first + strips * 48, end);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InOutStrip48<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int j)
+        where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        var wi = w + j;
+        for (var i = 0; i < n; i++, wi += outFeatures)
+        {
+            Vector512<float> v = TE.Load16(wi), q = TE.Load16(wi + 16), p = TE.Load16(wi + 32);
+            var u = Vector512.Create(x[i]);
+            a0 = Vector512.FusedMultiplyAdd(v, u, a0);
+            b0 = Vector512.FusedMultiplyAdd(q, u, b0);
+            c0 = Vector512.FusedMultiplyAdd(p, u, c0);
+            u = Vector512.Create(x[n + i]);
+            a1 = Vector512.FusedMultiplyAdd(v, u, a1);
+            b1 = Vector512.FusedMultiplyAdd(q, u, b1);
+            c1 = Vector512.FusedMultiplyAdd(p, u, c1);
+            if (TG.Count >= 4)
+            {
+                u = Vector512.Create(x[2 * n + i]);
+                a2 = Vector512.FusedMultiplyAdd(v, u, a2);
+                b2 = Vector512.FusedMultiplyAdd(q, u, b2);
+                c2 = Vector512.FusedMultiplyAdd(p, u, c2);
+                u = Vector512.Create(x[3 * n + i]);
+                a3 = Vector512.FusedMultiplyAdd(v, u, a3);
+                b3 = Vector512.FusedMultiplyAdd(q, u, b3);
+                c3 = Vector512.FusedMultiplyAdd(p, u, c3);
+            }
+            if (TG.Count >= 8)
+            {
+                u = Vector512.Create(x[4 * n + i]);
+                a4 = Vector512.FusedMultiplyAdd(v, u, a4);
+                b4 = Vector512.FusedMultiplyAdd(q, u, b4);
+                c4 = Vector512.FusedMultiplyAdd(p, u, c4);
+                u = Vector512.Create(x[5 * n + i]);
+                a5 = Vector512.FusedMultiplyAdd(v, u, a5);
+                b5 = Vector512.FusedMultiplyAdd(q, u, b5);
+                c5 = Vector512.FusedMultiplyAdd(p, u, c5);
+                u = Vector512.Create(x[6 * n + i]);
+                a6 = Vector512.FusedMultiplyAdd(v, u, a6);
+                b6 = Vector512.FusedMultiplyAdd(q, u, b6);
+                c6 = Vector512.FusedMultiplyAdd(p, u, c6);
+                u = Vector512.Create(x[7 * n + i]);
+                a7 = Vector512.FusedMultiplyAdd(v, u, a7);
+                b7 = Vector512.FusedMultiplyAdd(q, u, b7);
+                c7 = Vector512.FusedMultiplyAdd(p, u, c7);
+            }
+        }
+        Vector512<float> ba = default, bb = default, bc = default;
+        if (bias is not null)
+        {
+            ba = TE.Load16(bias + j);
+            bb = TE.Load16(bias + j + 16);
+            bc = TE.Load16(bias + j + 32);
+        }
+        var yj = y + j;
+        StoreStripRow(yj, a0 + ba, b0 + bb, c0 + bc);
+        if (group > 1) StoreStripRow(yj + outFeatures, a1 + ba, b1 + bb, c1 + bc);
+        if (group > 2) StoreStripRow(yj + 2L * outFeatures, a2 + ba, b2 + bb, c2 + bc);
+        if (group > 3) StoreStripRow(yj + 3L * outFeatures, a3 + ba, b3 + bb, c3 + bc);
+        if (group > 4) StoreStripRow(yj + 4L * outFeatures, a4 + ba, b4 + bb, c4 + bc);
+        if (group > 5) StoreStripRow(yj + 5L * outFeatures, a5 + ba, b5 + bb, c5 + bc);
+        if (group > 6) StoreStripRow(yj + 6L * outFeatures, a6 + ba, b6 + bb, c6 + bc);
+        if (group > 7) StoreStripRow(yj + 7L * outFeatures, a7 + ba, b7 + bb, c7 + bc);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreStripRow(float* to, Vector512<float> a, Vector512<float> b, Vector512<float> c)
+    {
+        a.Store(to);
+        b.Store(to + 16);
+        c.Store(to + 32);
     }
 
     /// <summary>x row <paramref name="k"/>, or the group's last row when the group has fewer (a repeat, not stored).</summary>
