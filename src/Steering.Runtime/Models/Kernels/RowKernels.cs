@@ -33,8 +33,9 @@ internal static unsafe class RowKernels
     /// <paramref name="end"/>). One weight row at a time against all the x rows, so the weights stream in order while
     /// the x rows (a few KiB) stay in cache.
     /// </summary>
-    // Fully optimized from the first call: a tier-0 (unoptimized) vector loop is many times slower, and a decode step
-    // would run it dozens of times before tiering up.
+    // Fully optimized from the first call (this and every kernel below): a tier-0 (unoptimized) vector loop is many
+    // times slower, and a decode step would run it dozens of times before tiering up (a strip kernel left to tiering
+    // measured 4× slower).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutIn<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
@@ -66,7 +67,7 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>One x row against [out, in] weights, one weight row (one sequential stream) at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OutInOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
@@ -100,7 +101,7 @@ internal static unsafe class RowKernels
     /// Two weight rows at a time (half the x loads per FMA) measured 1.4–1.6× slower at 4 rows and no faster at 8: two
     /// interleaved streams are read slower than one.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OutInRows<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
     {
@@ -142,7 +143,7 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>One x row against [in, out] weights: y[block] += x[i]·w[i, block], weight rows in order.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InOutOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
@@ -173,7 +174,7 @@ internal static unsafe class RowKernels
     /// Load- and store-bound (a y vector loaded and stored per four FMAs): kept for the columns after the last whole
     /// strip of <see cref="InOutStrips{TE,T,TG}"/>.
     /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InOutRows<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
@@ -228,7 +229,7 @@ internal static unsafe class RowKernels
     /// broadcasts feed 3·<typeparamref name="TG"/> FMAs; the columns after the last whole strip go to
     /// <see cref="InOutRows{TE,T}"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InOutStrips<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
     {
@@ -256,7 +257,7 @@ internal static unsafe class RowKernels
         if (first + strips * 48 < end) InOutRows<TE, T>(w, bias, x, y, group, n, outFeatures, first + strips * 48, end);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void InOutStrip48<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int j)
         where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
     {
