@@ -18,12 +18,12 @@ namespace Steering.Models.Kernels;
 /// A decode step is a chain of matrix-vector products whose cost is reading the weights. libtorch hands them to MKL's
 /// sgemv/sgemm, which on this kind of machine (AMD EPYC, one thread) streams weights at 15–20 GB/s and at 8 rows
 /// spends 2.7× its 1-row time; its bfloat16 path reads half the bytes no faster, and its float16 path has no fast CPU
-/// kernel at all (1 GB/s for [in, out] weights). The kernels here read the weights in one sequential stream — the
-/// 768→50257 LM head at the machine's one-thread streaming rate — once for all rows, and widen 16-bit weights to
-/// float32 in registers (measured side by side in tests/Steering.Benchmarks, <c>--kernels</c>). With several rows
-/// bfloat16 products are compute-bound, and there libtorch's (oneDNN's AVX-512 BF16 dot-product instructions, which
-/// .NET 10 does not expose: no Avx512Bf16 class, and Avx10v1 is not reported on this CPU) is faster than widening, so
-/// they stay with libtorch. Results differ from libtorch's only in float32 summation order.
+/// kernel at all (1 GB/s for [in, out] weights). The kernels here read the weights in sequential streams — the
+/// 768→50257 LM head at 85–100% of the machine's one-thread streaming rate — once for all rows, and widen 16-bit
+/// weights to float32 in registers (measured side by side in tests/Steering.Benchmarks, <c>--kernels</c>). With several
+/// rows bfloat16 products are compute-bound, and there the kernels are no faster than libtorch's (oneDNN's AVX-512
+/// BF16 dot-product instructions, which .NET 10 does not expose: no Avx512Bf16 class, and Avx10v1/Avx10v2 are not
+/// reported on this CPU), so they stay with libtorch. Results differ from libtorch's only in float32 summation order.
 /// </remarks>
 internal static unsafe class FewRowLinear
 {
