@@ -2,6 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Steering.Models.Kernels;
 using static TorchSharp.torch;
 
@@ -29,19 +32,80 @@ public static class KernelHarness
         set_num_threads(threads);
         Console.WriteLine($"libtorch vs Steering's few-row kernels — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s)");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; each figure: median [best] of {rounds} rounds after a warm-up, the two alternating");
-        if (products) Products(rounds);
+        if (products)
+        {
+            Ceiling(rounds);
+            Products(rounds);
+        }
         Decodes(rounds);
         Console.WriteLine($"load average at end: {PeerHarness.LoadAverage()}");
         return 0;
     }
 
+    /// <summary>
+    /// The ceiling a batch-1 product can reach: one thread summing 256 MB with AVX-512 loads (every byte from memory,
+    /// as in a product whose weights outgrow the caches), median [best] of the rounds.
+    /// </summary>
+    private static unsafe void Ceiling(int rounds)
+    {
+        const long bytes = 256L << 20;
+        var memory = (float*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        try
+        {
+            new Span<float>(memory, (int)(bytes / sizeof(float))).Fill(1f);
+            var rates = new List<double>();
+            for (var round = -1; round < rounds * 4; round++)
+            {
+                var watch = Stopwatch.StartNew();
+                var sum = StreamingSum(memory, bytes / sizeof(float));
+                var rate = bytes / watch.Elapsed.TotalSeconds / 1e9;
+                if (sum != bytes / sizeof(float)) throw new InvalidOperationException("streaming sum miscounted");
+                if (round >= 0) rates.Add(rate);
+            }
+            Console.WriteLine();
+            Console.WriteLine($"memory streaming ceiling, 1 thread (Vector512 sum over {bytes >> 20} MB): {Figure(rates, best: true)} GB/s");
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(memory);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static unsafe float StreamingSum(float* values, long count)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (long i = 0; i < count; i += 64)
+        {
+            a0 += Vector512.LoadAligned(values + i);
+            a1 += Vector512.LoadAligned(values + i + 16);
+            a2 += Vector512.LoadAligned(values + i + 32);
+            a3 += Vector512.LoadAligned(values + i + 48);
+        }
+        return Vector512.Sum(a0 + a1 + a2 + a3);
+    }
+
     private static void Products(int rounds)
     {
+        using var noGrad = no_grad();
+        using (var tiny = NewDisposeScope())
+        {
+            // What a call costs beside its arithmetic: a 16→16 product (256 weights, in L1).
+            var (x, weight) = (randn(1, 16), randn(16, 16));
+            var overhead = Alternate(rounds * 4, _ =>
+            {
+                const int Calls = 2000;
+                var watch = Stopwatch.StartNew();
+                for (var call = 0; call < Calls; call++) FewRowLinear.Linear(x, weight, null).Dispose();
+                return watch.Elapsed.TotalMilliseconds * 1000 / Calls;
+            });
+            Console.WriteLine();
+            Console.WriteLine($"cost of one call (16→16 product, µs): libtorch {Figure(overhead[0])}  kernels {Figure(overhead[1])}");
+        }
         Console.WriteLine();
         Console.WriteLine("one product, weights read from memory (ms; GB/s of weights):");
-        using var noGrad = no_grad();
-        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
-        foreach (var rows in new[] { 1, 8 })
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16, ScalarType.Float16 })
+        foreach (var rows in new[] { 1, 4, 8 })
         foreach (var (name, inFeatures, outFeatures) in Shapes)
         {
             using var scope = NewDisposeScope();
@@ -53,6 +117,9 @@ public static class KernelHarness
             var next = 0;
             // GPT-2 stores its affine maps [in, out] (Conv1D), Llama-family models and every LM head [out, in].
             var isConv1D = !name.StartsWith("LM", StringComparison.Ordinal);
+            // bfloat16 with several rows stays with libtorch by default; the kernels' figure is taken anyway, to compare.
+            var bfloat16Rows = FewRowLinear.MaxBFloat16Rows;
+            FewRowLinear.MaxBFloat16Rows = FewRowLinear.MaxRows;
             var times = Alternate(rounds * 8, _ =>
             {
                 next = (next + 1) % copies;
@@ -60,7 +127,8 @@ public static class KernelHarness
                 using var product = isConv1D ? FewRowLinear.Conv1D(x, inOut[next], bias) : FewRowLinear.Linear(x, outIn[next], null);
                 return watch.Elapsed.TotalMilliseconds;
             });
-            var bytes = inFeatures * outFeatures * (dtype == ScalarType.BFloat16 ? 2 : 4);
+            FewRowLinear.MaxBFloat16Rows = bfloat16Rows;
+            var bytes = inFeatures * outFeatures * (dtype == ScalarType.Float32 ? 4 : 2);
             Console.WriteLine($"  {dtype,-8} {rows} row{(rows == 1 ? " " : "s")} {name,-22} libtorch {Figure(times[0])} ms ({bytes / QuickHarness.Median(times[0]) / 1e6,4:F1} GB/s)  " +
                 $"kernels {Figure(times[1])} ms ({bytes / QuickHarness.Median(times[1]) / 1e6,4:F1} GB/s)  {QuickHarness.Median(times[0]) / QuickHarness.Median(times[1]),5:F2}×");
         }
@@ -72,10 +140,11 @@ public static class KernelHarness
         Console.WriteLine($"greedy decode, GPT-2-small shape, {GenerationBenchmarks.PromptTokens}-token prompts, {GenerationBenchmarks.NewTokens} new tokens (tokens/s over all sequences, prompt pass excluded):");
         using var fp32 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
         using var bf16 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small, ScalarType.BFloat16);
+        using var f16 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small, ScalarType.Float16);
         var one = BenchmarkModels.RandomPrompts(1, GenerationBenchmarks.PromptTokens, fp32.Dimensions.DVocab);
         var created = Alternate(1, _ => TensorsPerStep(fp32, one));
         Console.WriteLine($"  tensors created per decode step (each one libtorch call or more), batch 1: libtorch {created[0][0]:F0}, kernels {created[1][0]:F0}");
-        foreach (var (name, model, batch) in new[] { ("fp32, batch 1", fp32, 1), ("bf16, batch 1", bf16, 1), ("fp32, batch 4", fp32, 4), ("fp32, batch 8", fp32, 8) })
+        foreach (var (name, model, batch) in new[] { ("fp32, batch 1", fp32, 1), ("bf16, batch 1", bf16, 1), ("f16, batch 1", f16, 1), ("fp32, batch 4", fp32, 4), ("fp32, batch 8", fp32, 8) })
         {
             var prompts = BenchmarkModels.RandomPrompts(batch, GenerationBenchmarks.PromptTokens, model.Dimensions.DVocab);
             var rates = Alternate(rounds, _ => PeerHarness.DecodeRate(model, prompts));

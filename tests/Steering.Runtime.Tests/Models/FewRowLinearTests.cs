@@ -1,3 +1,5 @@
+using System;
+using System.Runtime.InteropServices;
 using Steering.Models.Kernels;
 using static TorchSharp.torch;
 
@@ -19,6 +21,9 @@ public sealed class FewRowLinearTests
     [InlineData(4, 80, 70, true)]
     [InlineData(5, 16, 1, false)]
     [InlineData(8, 131, 1030, true)]
+    [InlineData(6, 48, 9, true)]
+    [InlineData(7, 33, 17, false)]
+    [InlineData(8, 768, 37, true)]
     public void Float32_products_match_float64_in_both_layouts(int rows, int inFeatures, int outFeatures, bool withBias)
     {
         using var scope = NewDisposeScope();
@@ -53,12 +58,81 @@ public sealed class FewRowLinearTests
         AssertClose(expected, conv, 1.0 / 256);
     }
 
+    /// <summary>
+    /// Every row count the kernels take, against both weight layouts, with input widths that leave a tail after the
+    /// 16-wide vectors and output widths below, at and beyond the 48-column strips of the [in, out] kernel (with a
+    /// remainder), for every weight type (a row group of 3, 5, 6 or 7 reads a repeated or zero row it does not store).
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void Every_row_count_matches_float64_with_ragged_tails(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
+        for (var rows = 1; rows <= maxRows; rows++)
+        {
+            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3), (96, 7), (131, 4), (40, 96), (33, 161) })
+            {
+                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+                var expected = Reference(x, weight, bias);
+                // float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).
+                var tolerance = dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
+                AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
+                AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
+                AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The float16 weight reader widens all 65536 bit patterns exactly — normals, subnormals, ±0, ±∞ and NaNs — compared
+    /// with .NET's scalar <see cref="System.Half"/> conversion, through a product: weight [65536, 1] against x = 1.
+    /// </summary>
+    [Fact]
+    public void Float16_weights_are_widened_exactly_for_every_bit_pattern()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        // 64 inputs, so the vector loops (not the scalar tails) read each pattern: weight row o holds pattern o in
+        // column `column` and zeros elsewhere (written through the tensor's bytes), and x is 1 there: two columns, in
+        // both layouts, one and two rows (each a different kernel).
+        foreach (var column in new[] { 0, 17 })
+        {
+            var halves = zeros(new long[] { 1 << 16, 64 }, ScalarType.Float16);
+            var raw = MemoryMarshal.Cast<byte, ushort>(halves.bytes);
+            for (var bits = 0; bits < 1 << 16; bits++) raw[bits * 64 + column] = (ushort)bits;
+            foreach (var rows in new[] { 1, 2 })
+            {
+                var x = zeros(new long[] { rows, 64 }, ScalarType.Float16);
+                x[.., column] = tensor(1f).to(ScalarType.Float16);
+                AssertWidenedExactly(FewRowLinear.Linear(x, halves, null, threads: 1));
+                AssertWidenedExactly(FewRowLinear.Conv1D(x, halves.t().contiguous(), zeros(1 << 16, ScalarType.Float16), threads: 1));
+            }
+        }
+
+        static void AssertWidenedExactly(Tensor y)
+        {
+            var actual = y.to(ScalarType.Float32).reshape(-1, 1 << 16).select(0, y.shape[0] - 1).data<float>().ToArray();
+            for (var bits = 0; bits < 1 << 16; bits++)
+            {
+                var expected = (float)BitConverter.UInt16BitsToHalf((ushort)bits);
+                // Equal (a sum of products has no sign of zero to keep), or NaN for NaN.
+                Assert.True(float.IsNaN(expected) ? float.IsNaN(actual[bits]) : expected == actual[bits],
+                    $"float16 bits 0x{bits:X4}: {actual[bits]} instead of {expected}");
+            }
+        }
+    }
+
     [Fact]
     public void Splitting_over_threads_changes_no_bit()
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var (x, weight, bias) = Operands(3, 768, 1100, withBias: true, ScalarType.Float32);
+        // Large enough (12.7 M weights) to be split three ways.
+        var (x, weight, bias) = Operands(3, 768, 16_500, withBias: true, ScalarType.Float32);
         var inOut = weight.t().contiguous();
         Assert.True(FewRowLinear.Linear(x, weight, bias, threads: 1).eq(FewRowLinear.Linear(x, weight, bias, threads: 3)).all().item<bool>());
         Assert.True(FewRowLinear.Conv1D(x, inOut, bias!, threads: 1).eq(FewRowLinear.Conv1D(x, inOut, bias!, threads: 3)).all().item<bool>());
@@ -78,7 +152,7 @@ public sealed class FewRowLinearTests
     }
 
     [Fact]
-    public void Left_to_libtorch_beyond_eight_rows_for_float16_bfloat16_rows_and_when_a_graph_is_needed()
+    public void Left_to_libtorch_beyond_eight_rows_for_float64_bfloat16_rows_and_when_a_graph_is_needed()
     {
         using var scope = NewDisposeScope();
         var (x, weight, bias) = Operands(9, 32, 20, withBias: true, ScalarType.Float32);
@@ -89,9 +163,9 @@ public sealed class FewRowLinearTests
         using (no_grad())
             Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
 
-        var half = Operands(1, 32, 20, withBias: true, ScalarType.Float16);
+        var doubles = Operands(1, 32, 20, withBias: true, ScalarType.Float64);
         using (no_grad())
-            Assert.True(FewRowLinear.Linear(half.X, half.Weight, half.Bias, 1).eq(nn.functional.linear(half.X, half.Weight, half.Bias)).all().item<bool>());
+            Assert.True(FewRowLinear.Linear(doubles.X, doubles.Weight, doubles.Bias, 1).eq(nn.functional.linear(doubles.X, doubles.Weight, doubles.Bias)).all().item<bool>());
 
         var input = Operands(1, 32, 20, withBias: true, ScalarType.Float32).X.requires_grad_();
         var output = FewRowLinear.Linear(input, weight, bias, 1);

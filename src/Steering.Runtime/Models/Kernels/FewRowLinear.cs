@@ -10,29 +10,36 @@ namespace Steering.Models.Kernels;
 
 /// <summary>
 /// The affine maps of a decode step — x·Wᵀ + b on one row per sequence — computed by <see cref="RowKernels"/> instead of
-/// libtorch when that is faster: on the CPU with AVX-512, float32 at most <see cref="MaxRows"/> rows or bfloat16 one row
-/// (batch-1 decode), and no autograd graph to build. Everything else (prefill, other dtypes and devices, training) goes
-/// to libtorch.
+/// libtorch when that is faster: on the CPU with AVX-512, float32 or float16 weights and at most <see cref="MaxRows"/>
+/// rows, or bfloat16 and <see cref="MaxBFloat16Rows"/> (batch-1 decode), and no autograd graph to build. Everything else
+/// (prefill, other dtypes and devices, training) goes to libtorch.
 /// </summary>
 /// <remarks>
 /// A decode step is a chain of matrix-vector products whose cost is reading the weights. libtorch hands them to MKL's
 /// sgemv/sgemm, which on this kind of machine (AMD EPYC, one thread) streams weights at 15–20 GB/s and at 8 rows
-/// spends 2.7× its 1-row time; its bfloat16 path reads half the bytes no faster. The kernels here stream the same
-/// weights 1.2–1.5× faster, read them once for all rows, and widen bfloat16 to float32 in registers (measured side by
-/// side in tests/Steering.Benchmarks, <c>--kernels</c>). With several rows bfloat16 products are compute-bound, and there
-/// libtorch's (oneDNN's AVX-512 BF16 dot-product instructions) is faster than widening, so they stay with libtorch.
-/// Results differ from libtorch's only in float32 summation order.
+/// spends 2.7× its 1-row time; its bfloat16 path reads half the bytes no faster, and its float16 path has no fast CPU
+/// kernel at all (1 GB/s for [in, out] weights). The kernels here read the weights in sequential streams — the
+/// 768→50257 LM head at 85–100% of the machine's one-thread streaming rate — once for all rows, and widen 16-bit
+/// weights to float32 in registers (measured side by side in tests/Steering.Benchmarks, <c>--kernels</c>). With several
+/// rows bfloat16 products are compute-bound, and there the kernels are no faster than libtorch's (oneDNN's AVX-512
+/// BF16 dot-product instructions, which .NET 10 does not expose: no Avx512Bf16 class, and Avx10v1/Avx10v2 are not
+/// reported on this CPU), so they stay with libtorch. Results differ from libtorch's only in float32 summation order.
 /// </remarks>
 internal static unsafe class FewRowLinear
 {
     /// <summary>The most rows (batch × positions) the kernels take; beyond it libtorch's GEMM is the faster one.</summary>
     public const int MaxRows = 8;
 
-    /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks).</summary>
-    public const int MaxBFloat16Rows = 1;
+    /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks; the benchmarks raise it to compare).</summary>
+    internal static int MaxBFloat16Rows { get; set; } = 1;
 
-    /// <summary>Below this many weights per thread a product stays on one thread (handing work over costs microseconds).</summary>
-    private const long MinWeightsPerThread = 1L << 18;
+    /// <summary>
+    /// Below this many weights per thread a product stays on one thread: handing work to a thread-pool thread costs
+    /// more than it saves unless the product is large. Measured at 2 threads (<c>--kernels --threads 2</c>): split in two,
+    /// GPT-2-small's per-layer products (0.6–2.4 M weights) ran 1.5–2.3× slower than on one thread, the 38.6 M-weight
+    /// LM head 1.6× faster.
+    /// </summary>
+    private const long MinWeightsPerThread = 1L << 22;
 
     /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
     private static readonly bool OpenMpSleeps =
@@ -73,7 +80,7 @@ internal static unsafe class FewRowLinear
         var inFeatures = weight.shape[weightIsOutIn ? 1 : 0];
         var outFeatures = weight.shape[weightIsOutIn ? 0 : 1];
         var dtype = weight.dtype;
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16) || x.dtype != dtype || x.shape[^1] != inFeatures
+        if (ElementsOf(dtype) is not { } elements || x.dtype != dtype || x.shape[^1] != inFeatures
             || x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU || !weight.is_contiguous()
             || inFeatures > int.MaxValue || outFeatures > int.MaxValue)
             return null;
@@ -83,7 +90,7 @@ internal static unsafe class FewRowLinear
         if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
-        // float32 input is read in place; bfloat16 is widened once (the kernels compute in float32).
+        // float32 input is read in place; 16-bit input is widened once (the kernels compute in float32).
         var input = dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
         var contiguous = input.is_contiguous() ? input : input.contiguous();
         var shape = x.shape;
@@ -92,7 +99,7 @@ internal static unsafe class FewRowLinear
         try
         {
             var problem = new Problem(Address(weight), bias is null ? 0 : Address(bias), Address(contiguous), Address(output),
-                (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, dtype == ScalarType.BFloat16);
+                (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, elements);
             Run(problem, threads);
             if (dtype == ScalarType.Float32) return output;
             using (output) return output.to(dtype);
@@ -104,7 +111,15 @@ internal static unsafe class FewRowLinear
         }
     }
 
-    /// <summary>Splits the output columns (whole groups of 16) over up to <paramref name="threads"/> threads.</summary>
+    private static Elements? ElementsOf(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => Elements.Float32,
+        ScalarType.BFloat16 => Elements.BFloat16,
+        ScalarType.Float16 => Elements.Float16,
+        _ => null,
+    };
+
+    /// <summary>Splits the output columns (whole groups of 48) over up to <paramref name="threads"/> threads.</summary>
     private static void Run(Problem problem, int threads)
     {
         var weights = (long)problem.InFeatures * problem.OutFeatures;
@@ -114,7 +129,8 @@ internal static unsafe class FewRowLinear
             problem.Compute(0, problem.OutFeatures);
             return;
         }
-        var step = (problem.OutFeatures / parts + 15) & ~15;
+        // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split.
+        var step = (problem.OutFeatures / parts + 47) / 48 * 48;
         Parallel.For(0, parts, part =>
         {
             var first = Math.Min(problem.OutFeatures, part * step);
@@ -123,18 +139,34 @@ internal static unsafe class FewRowLinear
         });
     }
 
+    /// <summary>The weight storage types the kernels read.</summary>
+    private enum Elements
+    {
+        Float32,
+        BFloat16,
+        Float16,
+    }
+
     private static nint Address(Tensor tensor) =>
         (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
 
     /// <summary>One product's operands (addresses of tensors the caller keeps alive) and shape.</summary>
-    private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, bool BFloat16)
+    private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, Elements Elements)
     {
         public void Compute(int first, int end)
         {
-            if (BFloat16)
-                Compute<BFloat16Elements, ushort>(first, end);
-            else
-                Compute<Float32Elements, float>(first, end);
+            switch (Elements)
+            {
+                case Elements.BFloat16:
+                    Compute<BFloat16Elements, ushort>(first, end);
+                    break;
+                case Elements.Float16:
+                    Compute<Float16Elements, ushort>(first, end);
+                    break;
+                default:
+                    Compute<Float32Elements, float>(first, end);
+                    break;
+            }
         }
 
         private void Compute<TE, T>(int first, int end) where TE : struct, IWeightElements<T> where T : unmanaged

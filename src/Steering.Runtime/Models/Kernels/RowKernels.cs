@@ -5,59 +5,177 @@ namespace Steering.Models.Kernels;
 
 /// <summary>
 /// y = x·Wᵀ + b (or x·W + b) for a few rows of x (decode steps: one row per sequence), written for memory bandwidth:
-/// every weight is read from memory once per call whatever the number of rows, 16 floats per AVX-512 load, with
-/// float32 accumulation. Inputs and outputs are float32; weights are float32 or bfloat16 (read through an <see cref="IWeightElements{T}"/>).
-/// Each method computes a range of output columns, so callers can split one product across threads.
+/// every weight is read from memory once per call whatever the number of rows (up to <see cref="MaxGroup"/> rows per
+/// pass), 16 floats per AVX-512 load, with float32 accumulation. Inputs and outputs are float32; weights are float32 or
+/// a 16-bit type (read through an <see cref="IWeightElements{T}"/>). Each method computes a range of output columns,
+/// so callers can split one product across threads.
 /// </summary>
+/// <remarks>
+/// What was measured (tests/Steering.Benchmarks/README.md, "Kernels, second pass"): the weights are read in one
+/// sequential stream wherever possible — one weight row at a time, not four interleaved (short interleaved
+/// streams of 3 KiB each left the hardware prefetchers behind: the 768→50257 LM head ran at 18.5 GB/s, one row at a
+/// time at ~30); and with several x rows each weight vector feeds one FMA per x row held in registers, so the rows
+/// are compute-bound on FMAs rather than on loads and stores.
+/// </remarks>
 internal static unsafe class RowKernels
 {
-    /// <summary>Columns of y per block in <see cref="InOut{TE,T}"/>: four weight rows of it (16 KiB of float32) stay in L1.</summary>
-    private const int ColumnBlock = 1024;
+    /// <summary>The most x rows one pass reads (one accumulator register each).</summary>
+    public const int MaxGroup = 8;
+
+    /// <summary>Columns of y per block in the one-row [in, out] kernel: 16 KiB of float32 stays in L1 beside the weight stream.</summary>
+    private const int OneRowColumnBlock = 4096;
+
+    /// <summary>Columns of y per block in the several-row [in, out] kernel: four weight rows of it (16 KiB of float32) stay in L1.</summary>
+    private const int RowsColumnBlock = 1024;
 
     /// <summary>
     /// Weights stored [out, in] (nn.Linear): y[r, o] = bias[o] + Σᵢ x[r, i]·w[o, i] for o in [<paramref name="first"/>,
-    /// <paramref name="end"/>). Four weight rows at a time against up to four x rows, so the weights stream once
-    /// while the x rows (a few KiB) stay in cache.
+    /// <paramref name="end"/>). One weight row at a time against all the x rows, so the weights stream in order while
+    /// the x rows (a few KiB) stay in cache.
     /// </summary>
-    // Fully optimized from the first call: a tier-0 (unoptimized) vector loop is many times slower, and a decode step
-    // would run it dozens of times before tiering up.
+    // Fully optimized from the first call (this and every kernel below): a tier-0 (unoptimized) vector loop is many
+    // times slower, and a decode step would run it dozens of times before tiering up (a strip kernel left to tiering
+    // measured 4× slower).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void OutIn<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
-        var sums = stackalloc float[16];
-        for (var o = first; o < end; o += 4)
+        for (var r = 0; r < rows; r += MaxGroup)
         {
-            var valid = System.Math.Min(4, end - o);
-            // A ragged last group repeats its last row; the repeats are computed and not stored.
-            var w0 = w + (long)o * inFeatures;
-            var w1 = valid > 1 ? w0 + inFeatures : w0;
-            var w2 = valid > 2 ? w0 + 2L * inFeatures : w1;
-            var w3 = valid > 3 ? w0 + 3L * inFeatures : w2;
-            for (var r = 0; r < rows; r += 4)
-            {
-                var group = System.Math.Min(4, rows - r);
-                float* x0 = x + (long)r * inFeatures, x1 = group > 1 ? x0 + inFeatures : x0;
-                float* x2 = group > 2 ? x0 + 2L * inFeatures : x1, x3 = group > 3 ? x0 + 3L * inFeatures : x2;
-                if (group == 1) DotTile<TE, T, One>(w0, w1, w2, w3, x0, x1, x2, x3, inFeatures, sums);
-                else if (group == 2) DotTile<TE, T, Two>(w0, w1, w2, w3, x0, x1, x2, x3, inFeatures, sums);
-                else DotTile<TE, T, Four>(w0, w1, w2, w3, x0, x1, x2, x3, inFeatures, sums);
-                for (var g = 0; g < group; g++)
-                {
-                    var row = y + (long)(r + g) * outFeatures + o;
-                    for (var k = 0; k < valid; k++)
-                        row[k] = sums[g * 4 + k] + (bias is null ? 0f : TE.Scalar(bias[o + k]));
-                }
-            }
+            var group = System.Math.Min(MaxGroup, rows - r);
+            float* xr = x + (long)r * inFeatures, yr = y + (long)r * outFeatures;
+            if (group == 1) OutInOneRow<TE, T>(w, bias, xr, yr, inFeatures, first, end);
+            else if (group == 2) OutInRows<TE, T, TwoRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
+            else if (group <= 4) OutInRows<TE, T, FourRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
+            else OutInRows<TE, T, EightRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
         }
     }
 
     /// <summary>
     /// Weights stored [in, out] (GPT-2's Conv1D): y[r, j] = bias[j] + Σᵢ x[r, i]·w[i, j] for j in [<paramref name="first"/>,
-    /// <paramref name="end"/>). Streams weight rows in column blocks, adding four rows' worth into y per pass.
+    /// <paramref name="end"/>). One x row: weight rows streamed in order into a block of y that stays in L1. Several:
+    /// strips of columns with every row's sums in registers (<see cref="InOutStrips{TE,T,TG}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InOut<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        if (rows == 1) InOutOneRow<TE, T>(w, bias, x, y, inFeatures, outFeatures, first, end);
+        else if (rows == 2) InOutStrips<TE, T, TwoRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
+        else if (rows <= 4) InOutStrips<TE, T, FourRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
+        else InOutStrips<TE, T, EightRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
+    }
+
+    /// <summary>One x row against [out, in] weights, one weight row (one sequential stream) at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OutInOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        for (var o = first; o < end; o++)
+        {
+            var wo = w + (long)o * n;
+            Vector512<float> a0 = default, a1 = default;
+            var i = 0;
+            for (; i + 32 <= n; i += 32)
+            {
+                a0 = Vector512.FusedMultiplyAdd(TE.Load16(wo + i), Vector512.Load(x + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(TE.Load16(wo + i + 16), Vector512.Load(x + i + 16), a1);
+            }
+            if (i + 16 <= n)
+            {
+                a0 = Vector512.FusedMultiplyAdd(TE.Load16(wo + i), Vector512.Load(x + i), a0);
+                i += 16;
+            }
+            var sum = Vector512.Sum(a0 + a1);
+            for (; i < n; i++) sum += TE.Scalar(wo[i]) * x[i];
+            y[o] = sum + (bias is null ? 0f : TE.Scalar(bias[o]));
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="group"/> x rows (at most <typeparamref name="TG"/>) against [out, in] weights, one weight row at
+    /// a time: each weight vector is loaded once for all the rows, and the row's dot products with the x rows are
+    /// summed across lanes together.
+    /// </summary>
+    /// <remarks>
+    /// Two weight rows at a time (half the x loads per FMA) measured 1.4–1.6× slower at 4 rows and no faster at 8: two
+    /// interleaved streams are read slower than one.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void OutInRows<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
+    {
+        float* x0 = x, x1 = Row(x, 1, group, n), x2 = Row(x, 2, group, n), x3 = Row(x, 3, group, n);
+        float* x4 = Row(x, 4, group, n), x5 = Row(x, 5, group, n), x6 = Row(x, 6, group, n), x7 = Row(x, 7, group, n);
+        var sums = stackalloc float[8];
+        for (var o = first; o < end; o++)
+        {
+            var wa = w + (long)o * n;
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            var i = 0;
+            for (; i + 16 <= n; i += 16)
+            {
+                var va = TE.Load16(wa + i);
+                a0 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x0 + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x1 + i), a1);
+                if (TG.Count >= 4)
+                {
+                    a2 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x2 + i), a2);
+                    a3 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x3 + i), a3);
+                }
+                if (TG.Count >= 8)
+                {
+                    a4 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x4 + i), a4);
+                    a5 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x5 + i), a5);
+                    a6 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x6 + i), a6);
+                    a7 = Vector512.FusedMultiplyAdd(va, Vector512.Load(x7 + i), a7);
+                }
+            }
+            HorizontalSums.Of8(a0, a1, a2, a3, a4, a5, a6, a7).Store(sums);
+            for (var k = 0; k < group; k++)
+            {
+                var xk = x + (long)k * n;
+                var sa = sums[k];
+                for (var t = i; t < n; t++) sa += TE.Scalar(wa[t]) * xk[t];
+                y[(long)k * outFeatures + o] = sa + (bias is null ? 0f : TE.Scalar(bias[o]));
+            }
+        }
+    }
+
+    /// <summary>One x row against [in, out] weights: y[block] += x[i]·w[i, block], weight rows in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InOutOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        for (var j = first; j < end; j++) y[j] = bias is null ? 0f : TE.Scalar(bias[j]);
+        for (var block = first; block < end; block += OneRowColumnBlock)
+        {
+            var width = System.Math.Min(OneRowColumnBlock, end - block);
+            var vectorWidth = width & ~15;
+            var yb = y + block;
+            for (var i = 0; i < n; i++)
+            {
+                var wi = w + (long)i * outFeatures + block;
+                var c = x[i];
+                var cv = Vector512.Create(c);
+                var j = 0;
+                for (; j < vectorWidth; j += 16)
+                    Vector512.FusedMultiplyAdd(TE.Load16(wi + j), cv, Vector512.Load(yb + j)).Store(yb + j);
+                for (; j < width; j++) yb[j] += c * TE.Scalar(wi[j]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Several x rows against [in, out] weights: column blocks of y (all rows) updated four weight rows at a time, so
+    /// the block's weights are read from memory once and from L1 for the other rows.
+    /// </summary>
+    /// <remarks>
+    /// Load- and store-bound (a y vector loaded and stored per four FMAs): kept for the columns after the last whole
+    /// strip of <see cref="InOutStrips{TE,T,TG}"/>.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InOutRows<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
         for (var r = 0; r < rows; r++)
@@ -65,9 +183,9 @@ internal static unsafe class RowKernels
             var row = y + (long)r * outFeatures;
             for (var j = first; j < end; j++) row[j] = bias is null ? 0f : TE.Scalar(bias[j]);
         }
-        for (var block = first; block < end; block += ColumnBlock)
+        for (var block = first; block < end; block += RowsColumnBlock)
         {
-            var width = System.Math.Min(ColumnBlock, end - block);
+            var width = System.Math.Min(RowsColumnBlock, end - block);
             var vectorWidth = width & ~15;
             var i = 0;
             for (; i + 4 <= inFeatures; i += 4)
@@ -106,93 +224,116 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>
-    /// The 4 × <typeparamref name="TG"/> dot products of weight rows w0…w3 with x rows x0…x3 (only the first
-    /// <typeparamref name="TG"/> x rows are read) into sums[g·4 + k]. The group size is a type so the JIT compiles
-    /// each size with its unused accumulators removed and the rest in registers.
+    /// Several x rows against [in, out] weights: strips of 48 columns, each read down all the weight rows with the sums
+    /// of every x row (at most <typeparamref name="TG"/>) in registers — 3 weight loads and <typeparamref name="TG"/>
+    /// broadcasts feed 3·<typeparamref name="TG"/> FMAs; the columns after the last whole strip go to
+    /// <see cref="InOutRows{TE,T}"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void DotTile<TE, T, TG>(T* w0, T* w1, T* w2, T* w3, float* x0, float* x1, float* x2, float* x3, int n, float* sums)
-        where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IGroupSize
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InOutStrips<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
     {
-        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
-        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
-        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
-        var i = 0;
-        for (; i + 16 <= n; i += 16)
+        var strips = (end - first) / 48;
+        if (strips > 0)
         {
-            Vector512<float> v0 = TE.Load16(w0 + i), v1 = TE.Load16(w1 + i), v2 = TE.Load16(w2 + i), v3 = TE.Load16(w3 + i);
-            var u = Vector512.Load(x0 + i);
-            a00 = Vector512.FusedMultiplyAdd(v0, u, a00);
-            a01 = Vector512.FusedMultiplyAdd(v1, u, a01);
-            a02 = Vector512.FusedMultiplyAdd(v2, u, a02);
-            a03 = Vector512.FusedMultiplyAdd(v3, u, a03);
-            if (TG.Count >= 2)
+            // A group of fewer rows than TG reads zero rows after its own (computed, not stored).
+            var padded = group == TG.Count ? null
+                : (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(TG.Count * n * sizeof(float)), 64);
+            try
             {
-                u = Vector512.Load(x1 + i);
-                a10 = Vector512.FusedMultiplyAdd(v0, u, a10);
-                a11 = Vector512.FusedMultiplyAdd(v1, u, a11);
-                a12 = Vector512.FusedMultiplyAdd(v2, u, a12);
-                a13 = Vector512.FusedMultiplyAdd(v3, u, a13);
+                if (padded is not null)
+                {
+                    System.Buffer.MemoryCopy(x, padded, (long)TG.Count * n * sizeof(float), (long)group * n * sizeof(float));
+                    new System.Span<float>(padded + (long)group * n, (TG.Count - group) * n).Clear();
+                }
+                for (var strip = 0; strip < strips; strip++)
+                    InOutStrip48<TE, T, TG>(w, bias, padded is null ? x : padded, y, group, n, outFeatures, first + strip * 48);
             }
+            finally
+            {
+                if (padded is not null) System.Runtime.InteropServices.NativeMemory.AlignedFree(padded);
+            }
+        }
+        if (first + strips * 48 < end) InOutRows<TE, T>(w, bias, x, y, group, n, outFeatures, first + strips * 48, end);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InOutStrip48<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int j)
+        where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        var wi = w + j;
+        for (var i = 0; i < n; i++, wi += outFeatures)
+        {
+            Vector512<float> v = TE.Load16(wi), q = TE.Load16(wi + 16), p = TE.Load16(wi + 32);
+            var u = Vector512.Create(x[i]);
+            a0 = Vector512.FusedMultiplyAdd(v, u, a0);
+            b0 = Vector512.FusedMultiplyAdd(q, u, b0);
+            c0 = Vector512.FusedMultiplyAdd(p, u, c0);
+            u = Vector512.Create(x[n + i]);
+            a1 = Vector512.FusedMultiplyAdd(v, u, a1);
+            b1 = Vector512.FusedMultiplyAdd(q, u, b1);
+            c1 = Vector512.FusedMultiplyAdd(p, u, c1);
             if (TG.Count >= 4)
             {
-                u = Vector512.Load(x2 + i);
-                a20 = Vector512.FusedMultiplyAdd(v0, u, a20);
-                a21 = Vector512.FusedMultiplyAdd(v1, u, a21);
-                a22 = Vector512.FusedMultiplyAdd(v2, u, a22);
-                a23 = Vector512.FusedMultiplyAdd(v3, u, a23);
-                u = Vector512.Load(x3 + i);
-                a30 = Vector512.FusedMultiplyAdd(v0, u, a30);
-                a31 = Vector512.FusedMultiplyAdd(v1, u, a31);
-                a32 = Vector512.FusedMultiplyAdd(v2, u, a32);
-                a33 = Vector512.FusedMultiplyAdd(v3, u, a33);
+                u = Vector512.Create(x[2 * n + i]);
+                a2 = Vector512.FusedMultiplyAdd(v, u, a2);
+                b2 = Vector512.FusedMultiplyAdd(q, u, b2);
+                c2 = Vector512.FusedMultiplyAdd(p, u, c2);
+                u = Vector512.Create(x[3 * n + i]);
+                a3 = Vector512.FusedMultiplyAdd(v, u, a3);
+                b3 = Vector512.FusedMultiplyAdd(q, u, b3);
+                c3 = Vector512.FusedMultiplyAdd(p, u, c3);
             }
-        }
-        Reduce(a00, a01, a02, a03, w0, w1, w2, w3, x0, i, n, sums);
-        if (TG.Count >= 2) Reduce(a10, a11, a12, a13, w0, w1, w2, w3, x1, i, n, sums + 4);
-        if (TG.Count >= 4)
-        {
-            Reduce(a20, a21, a22, a23, w0, w1, w2, w3, x2, i, n, sums + 8);
-            Reduce(a30, a31, a32, a33, w0, w1, w2, w3, x3, i, n, sums + 12);
-        }
-
-        static void Reduce(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3,
-            T* w0, T* w1, T* w2, T* w3, float* x, int tail, int n, float* into)
-        {
-            float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
-            for (var i = tail; i < n; i++)
+            if (TG.Count >= 8)
             {
-                s0 += TE.Scalar(w0[i]) * x[i];
-                s1 += TE.Scalar(w1[i]) * x[i];
-                s2 += TE.Scalar(w2[i]) * x[i];
-                s3 += TE.Scalar(w3[i]) * x[i];
+                u = Vector512.Create(x[4 * n + i]);
+                a4 = Vector512.FusedMultiplyAdd(v, u, a4);
+                b4 = Vector512.FusedMultiplyAdd(q, u, b4);
+                c4 = Vector512.FusedMultiplyAdd(p, u, c4);
+                u = Vector512.Create(x[5 * n + i]);
+                a5 = Vector512.FusedMultiplyAdd(v, u, a5);
+                b5 = Vector512.FusedMultiplyAdd(q, u, b5);
+                c5 = Vector512.FusedMultiplyAdd(p, u, c5);
+                u = Vector512.Create(x[6 * n + i]);
+                a6 = Vector512.FusedMultiplyAdd(v, u, a6);
+                b6 = Vector512.FusedMultiplyAdd(q, u, b6);
+                c6 = Vector512.FusedMultiplyAdd(p, u, c6);
+                u = Vector512.Create(x[7 * n + i]);
+                a7 = Vector512.FusedMultiplyAdd(v, u, a7);
+                b7 = Vector512.FusedMultiplyAdd(q, u, b7);
+                c7 = Vector512.FusedMultiplyAdd(p, u, c7);
             }
-            into[0] = s0;
-            into[1] = s1;
-            into[2] = s2;
-            into[3] = s3;
         }
+        Vector512<float> ba = default, bb = default, bc = default;
+        if (bias is not null)
+        {
+            ba = TE.Load16(bias + j);
+            bb = TE.Load16(bias + j + 16);
+            bc = TE.Load16(bias + j + 32);
+        }
+        var yj = y + j;
+        StoreStripRow(yj, a0 + ba, b0 + bb, c0 + bc);
+        if (group > 1) StoreStripRow(yj + outFeatures, a1 + ba, b1 + bb, c1 + bc);
+        if (group > 2) StoreStripRow(yj + 2L * outFeatures, a2 + ba, b2 + bb, c2 + bc);
+        if (group > 3) StoreStripRow(yj + 3L * outFeatures, a3 + ba, b3 + bb, c3 + bc);
+        if (group > 4) StoreStripRow(yj + 4L * outFeatures, a4 + ba, b4 + bb, c4 + bc);
+        if (group > 5) StoreStripRow(yj + 5L * outFeatures, a5 + ba, b5 + bb, c5 + bc);
+        if (group > 6) StoreStripRow(yj + 6L * outFeatures, a6 + ba, b6 + bb, c6 + bc);
+        if (group > 7) StoreStripRow(yj + 7L * outFeatures, a7 + ba, b7 + bb, c7 + bc);
     }
 
-    /// <summary>How many x rows a tile reads: a type, so each size is compiled separately.</summary>
-    private interface IGroupSize
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreStripRow(float* to, Vector512<float> a, Vector512<float> b, Vector512<float> c)
     {
-        static abstract int Count { get; }
+        a.Store(to);
+        b.Store(to + 16);
+        c.Store(to + 32);
     }
 
-    private readonly struct One : IGroupSize
-    {
-        public static int Count => 1;
-    }
-
-    private readonly struct Two : IGroupSize
-    {
-        public static int Count => 2;
-    }
-
-    private readonly struct Four : IGroupSize
-    {
-        public static int Count => 4;
-    }
+    /// <summary>x row <paramref name="k"/>, or the group's last row when the group has fewer (a repeat, not stored).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Row(float* x, int k, int group, int n) => x + (long)System.Math.Min(k, group - 1) * n;
 }
