@@ -121,7 +121,9 @@ public static class StepProfileHarness
         using var scope = model.Hooks.CreateScope();
         foreach (var point in model.Hooks)
         {
-            if (point.Name.Contains("scores", StringComparison.Ordinal) || point.Name.Contains("pattern", StringComparison.Ordinal)) continue;
+            // q, k, v, the scores and the pattern stay unhooked, so attention takes the step's own (unobserved) path.
+            if (point.Name.EndsWith(".attn.q", StringComparison.Ordinal) || point.Name.EndsWith(".attn.k", StringComparison.Ordinal) || point.Name.EndsWith(".attn.v", StringComparison.Ordinal)
+                || point.Name.EndsWith(".attn.scores", StringComparison.Ordinal) || point.Name.EndsWith(".attn.pattern", StringComparison.Ordinal)) continue;
             var id = names.Count;
             names.Add(point.Name.StartsWith("blocks.", StringComparison.Ordinal) ? point.Name[(point.Name.IndexOf('.', 7) + 1)..] : point.Name);
             scope.Add(point, (_, _) =>
@@ -281,6 +283,8 @@ public static class StepProfileHarness
         yield return new("SDPA, 1 query × 50 keys, with bias", d.NLayers, () => nn.functional.scaled_dot_product_attention(query, allKeys, allValues, bias));
         var qkvQuery = qkvOut.split(d.DModel, 2)[0].view(batch, 1, d.NHeads, d.DHead).transpose(1, 2).DetachFromDisposeScope();
         yield return new("SDPA as in the step (q a view of the qkv output)", d.NLayers, () => nn.functional.scaled_dot_product_attention(qkvQuery, allKeys, allValues, bias));
+        var (kernelKeys, kernelValues, kernelCached) = cache.Reserve(0, new[] { batch, d.NHeads, 1L, d.DHead }, ScalarType.Float32, CPU);
+        yield return new("decode attention kernel (SingleQueryAttention)", d.NLayers, () => SingleQueryAttention.TryCompute(qkvOut, kernelKeys, kernelValues, kernelCached, bias, 0.125));
         yield return new("z transpose + reshape [b,1,768]", d.NLayers, () => query.transpose(1, 2).transpose(1, 2).reshape(batch, 1, d.DModel));
         yield return new("attention mask bias (per pass)", 1, () => new AttentionMask(isToken, 1, ScalarType.Float32).Bias());
 
@@ -319,6 +323,7 @@ public static class StepProfileHarness
         yield return new("cold: gelu", d.NLayers, () => nn.functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh), Flush);
         yield return new("cold: KV cache append", d.NLayers, () => cache.Extend(0, newKey, newKey), Flush);
         yield return new("cold: SDPA as in the step", d.NLayers, () => nn.functional.scaled_dot_product_attention(qkvQuery, allKeys, allValues, bias), Flush);
+        yield return new("cold: decode attention kernel", d.NLayers, () => SingleQueryAttention.TryCompute(qkvOut, kernelKeys, kernelValues, kernelCached, bias, 0.125), Flush);
         yield return new("cold: a 768-float copy in C# (no libtorch)", d.NLayers, () => CopyInCSharp(x, hidden), Flush);
     }
 

@@ -49,27 +49,33 @@ internal static unsafe class SingleQueryAttention
         if (is_grad_enabled() && (qkv.requires_grad || keys.requires_grad || values.requires_grad || bias.requires_grad)) return null;
 
         var z = empty(new[] { batch, 1, heads, width }, ScalarType.Float32);
-        var scores = new float[total];
-        float* q = Address(qkv), k = Address(keys), v = Address(values), b = Address(bias), output = Address(z);
-        var d = (int)width;
-        for (long row = 0; row < batch; row++)
+        var scores = new float[(total + 15) & ~15];
+        fixed (float* scoreBuffer = scores)
         {
-            for (long head = 0; head < heads; head++)
+            float* q = Address(qkv), k = Address(keys), v = Address(values), b = Address(bias), output = Address(z);
+            for (long row = 0; row < batch; row++)
             {
-                var query = q + row * 3 * heads * width + head * width;
-                var headKeys = k + (row * heads + head) * capacity * width;
-                var headValues = v + (row * heads + head) * capacity * width;
-                new ReadOnlySpan<float>(query + heads * width, d).CopyTo(new Span<float>(headKeys + cached * width, d));
-                new ReadOnlySpan<float>(query + 2 * heads * width, d).CopyTo(new Span<float>(headValues + cached * width, d));
-                Attend(query, headKeys, headValues, (int)total, d, (float)scale, b + row * total, scores, output + (row * heads + head) * width);
+                for (long head = 0; head < heads; head++)
+                {
+                    var query = q + row * 3 * heads * width + head * width;
+                    var headKeys = k + (row * heads + head) * capacity * width;
+                    var headValues = v + (row * heads + head) * capacity * width;
+                    new ReadOnlySpan<float>(query + heads * width, (int)width).CopyTo(new Span<float>(headKeys + cached * width, (int)width));
+                    new ReadOnlySpan<float>(query + 2 * heads * width, (int)width).CopyTo(new Span<float>(headValues + cached * width, (int)width));
+                    Attend(query, headKeys, headValues, (int)total, (int)width, (float)scale, b + row * total, scoreBuffer, output + (row * heads + head) * width);
+                }
             }
         }
         return z;
     }
 
-    /// <summary>softmax(q·kⱼ·scale + biasⱼ) over j, then Σⱼ weightⱼ·vⱼ into <paramref name="output"/>.</summary>
-    private static void Attend(float* query, float* keys, float* values, int count, int width, float scale, float* bias, float[] scores, float* output)
+    /// <summary>
+    /// softmax(q·kⱼ·scale + biasⱼ) over the <paramref name="count"/> keys, then Σⱼ weightⱼ·vⱼ into
+    /// <paramref name="output"/>; <paramref name="scores"/> has room for the count rounded up to 16 floats.
+    /// </summary>
+    private static void Attend(float* query, float* keys, float* values, int count, int width, float scale, float* bias, float* scores, float* output)
     {
+        var padded = (count + 15) & ~15;
         var max = float.NegativeInfinity;
         for (var j = 0; j < count; j++)
         {
@@ -77,18 +83,32 @@ internal static unsafe class SingleQueryAttention
             scores[j] = score;
             if (score > max) max = score;
         }
-        var sum = 0f;
-        for (var j = 0; j < count; j++)
+        // exp(-∞) = 0: the padding up to a whole vector adds nothing to the sum.
+        for (var j = count; j < padded; j++) scores[j] = float.NegativeInfinity;
+        var shift = Vector512.Create(max);
+        var total = Vector512<float>.Zero;
+        for (var j = 0; j < padded; j += 16)
         {
-            var weight = MathF.Exp(scores[j] - max);
-            scores[j] = weight;
-            sum += weight;
+            var weights = Vector512.Exp(Vector512.Load(scores + j) - shift);
+            weights.Store(scores + j);
+            total += weights;
         }
-        var result = new Span<float>(output, width);
-        result.Clear();
-        var inverse = 1f / sum;
-        for (var j = 0; j < count; j++)
-            Accumulate(result, values + (long)j * width, scores[j] * inverse);
+        var inverse = 1f / Vector512.Sum(total);
+        var i = 0;
+        for (; i + 16 <= width; i += 16)
+        {
+            // One 16-wide slice of the output at a time, kept in a register across all keys.
+            var acc = Vector512<float>.Zero;
+            for (var j = 0; j < count; j++)
+                acc = Vector512.FusedMultiplyAdd(Vector512.Load(values + (long)j * width + i), Vector512.Create(scores[j]), acc);
+            (acc * inverse).Store(output + i);
+        }
+        for (; i < width; i++)
+        {
+            var sum = 0f;
+            for (var j = 0; j < count; j++) sum += scores[j] * values[(long)j * width + i];
+            output[i] = sum * inverse;
+        }
     }
 
     private static float Dot(float* a, float* b, int n)
@@ -100,18 +120,6 @@ internal static unsafe class SingleQueryAttention
         var sum = Vector512.Sum(acc);
         for (; i < n; i++) sum += a[i] * b[i];
         return sum;
-    }
-
-    private static void Accumulate(Span<float> result, float* value, float weight)
-    {
-        var i = 0;
-        fixed (float* r = result)
-        {
-            var w = Vector512.Create(weight);
-            for (; i + 16 <= result.Length; i += 16)
-                Vector512.FusedMultiplyAdd(Vector512.Load(value + i), w, Vector512.Load(r + i)).Store(r + i);
-            for (; i < result.Length; i++) r[i] += value[i] * weight;
-        }
     }
 
     private static float* Address(Tensor tensor) =>
