@@ -23,6 +23,7 @@ public static class StepProfileHarness
     private static readonly (string Name, Action<bool> Switch)[] Changes =
     {
         ("decode attention in one kernel call", on => SingleQueryAttention.Enabled = on),
+        ("greedy argmax in C#", on => GreedyArgmax.Enabled = on),
     };
 
     /// <summary>
@@ -309,6 +310,7 @@ public static class StepProfileHarness
             _ = wte.index_select(0, ids1.reshape(-1)).view(batch, 1, d.DModel) + wpe.index_select(0, ids1.reshape(-1)).view(batch, 1, d.DModel));
         var logits = randn(batch, 1, d.DVocab).DetachFromDisposeScope();
         yield return new("next token: logits[.., -1].argmax → long[]", 1, () => _ = logits[.., -1].argmax(-1).cpu().data<long>().ToArray());
+        yield return new("next token: argmax in C# (GreedyArgmax)", 1, () => GreedyArgmax.TryCompute(logits));
         yield return new("head input narrow (last position)", 1, () => x.narrow(1, 0, 1));
         yield return new("empty dispose scope", 2, () => NewDisposeScope().Dispose());
 
