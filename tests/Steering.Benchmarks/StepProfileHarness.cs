@@ -36,7 +36,7 @@ public static class StepProfileHarness
         Console.WriteLine($"decode step changes, off vs on — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s)");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; tokens/s, median [best] of {rounds} rounds after a warm-up, off and on alternating");
         using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
-        foreach (var (name, change) in Changes)
+        foreach (var (name, change) in Changes.Append(("all of them", on => Array.ForEach(Changes, c => c.Switch(on)))))
         {
             foreach (var batch in batches)
             {
