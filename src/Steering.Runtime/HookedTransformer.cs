@@ -256,7 +256,7 @@ public partial class HookedTransformer : IDisposable
     internal void LoadWeights(Checkpoints.CheckpointWeights weights)
     {
         Place();
-        LoadWarnings = WeightIO.Load(_network.named_parameters().ToList(), WeightMap, weights, Layout.ModelType);
+        LoadWarnings = WeightIO.Load(_network.named_parameters().ToList(), WeightMap, weights, Layout.ModelType, _parts.Options.MemoryMap);
     }
 
     /// <summary>Hugging Face's random initialization for the family, from <paramref name="seed"/>, then placed.</summary>

@@ -1,8 +1,11 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
 using Steering.Checkpoints;
+using Steering.Checkpoints.Gguf;
+using Steering.Export;
 using static TorchSharp.torch;
 
 namespace Steering.Benchmarks;
@@ -11,7 +14,9 @@ namespace Steering.Benchmarks;
 /// A random checkpoint shaped exactly like meta-llama/Llama-3.2-1B — hidden 2048, 16 layers, 32 query heads over 8
 /// key/value heads of 64, MLP 8192, vocabulary 128256, tied embeddings, llama3 rope scaling — stored as Hugging Face
 /// does (BF16, tensor names of LlamaForCausalLM), in shards with an index. 1.24 billion parameters, 2.47 GB.
-/// Written to a scratch folder for measuring, never committed.
+/// Written to a scratch folder for measuring, never committed. The tokenizer is Llama 3's tokenizer.json as meta-llama
+/// ships it (BOS template), cut to the tokens the tokenizer tests use (Steering.Runtime.Tests/Tokenization/Data/llama3-bos):
+/// the ids are real Llama 3 ids, and the GGUF export pads the vocabulary to the embedding's 128256 rows.
 /// </summary>
 public static class Llama1BCheckpoint
 {
@@ -100,6 +105,7 @@ public static class Llama1BCheckpoint
             }
 
             """, new UTF8Encoding(false));
+        AddTokenizer(folder);
 
         using var generator = new Generator((ulong)seed);
         var tensors = new List<KeyValuePair<string, Tensor>>();
@@ -118,6 +124,35 @@ public static class Llama1BCheckpoint
         {
             foreach (var (_, tensor) in tensors) tensor.Dispose();
         }
+    }
+
+    /// <summary>Where the benchmark's build output keeps the tokenizer files (linked from the tokenizer tests' data).</summary>
+    private static string TokenizerSource => Path.Combine(AppContext.BaseDirectory, "Llama1BTokenizer");
+
+    /// <summary>Copies the tokenizer files into <paramref name="folder"/> unless they are there (folders written before they were added get them too).</summary>
+    public static void AddTokenizer(string folder)
+    {
+        foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json" })
+        {
+            var target = Path.Combine(folder, file);
+            if (!File.Exists(target)) File.Copy(Path.Combine(TokenizerSource, file), target);
+        }
+    }
+
+    /// <summary>The GGUF file of the checkpoint stored as <paramref name="type"/>, in a subfolder the loader does not look in.</summary>
+    public static string GgufPath(string folder, GgmlType type) => Path.Combine(folder, "gguf", $"llama1b-random.{type}.gguf");
+
+    /// <summary>
+    /// Writes the GGUF files of <paramref name="types"/> that are not there yet with what <c>steer export --format gguf</c>
+    /// runs (<see cref="GgufModelExport"/>), from the checkpoint loaded in BF16 (its stored type: F32 holds the same values).
+    /// </summary>
+    public static void ExportGguf(string folder, IEnumerable<GgmlType> types)
+    {
+        var missing = types.Where(type => !File.Exists(GgufPath(folder, type))).ToList();
+        if (missing.Count == 0) return;
+        Directory.CreateDirectory(Path.Combine(folder, "gguf"));
+        using var model = HookedTransformer.Load(folder, new ModelLoadOptions { DType = ScalarType.BFloat16 });
+        foreach (var type in missing) GgufModelExport.Write(model, GgufPath(folder, type), type);
     }
 
     /// <summary>The bytes of the folder's weight files.</summary>

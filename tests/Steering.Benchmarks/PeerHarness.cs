@@ -49,7 +49,7 @@ public static class PeerHarness
                 Console.WriteLine();
                 Console.WriteLine($"== {threads} thread{(threads == 1 ? "" : "s")} (libtorch intra-op {get_num_threads()}, llama.cpp {threads}); load average {LoadAverage()}");
                 using (var llama = new LlamaCppPeer(gguf, threads, ContextSize))
-                    ComparePeers(model, llama, prompt, longPrompt, rounds);
+                    ComparePeers(model, llama, prompt, longPrompt, rounds, NewTokens, "fp32");
                 OwnFigures(model, prompt, rounds);
             }
         }
@@ -60,7 +60,12 @@ public static class PeerHarness
         return 0;
     }
 
-    private static void ComparePeers(HookedTransformer model, LlamaCppPeer llama, int[] prompt, int[] longPrompt, int rounds)
+    /// <summary>
+    /// Both engines' greedy decode (tokens/s of the <paramref name="newTokens"/> − 1 steps after <paramref name="prompt"/>)
+    /// and prompt processing of <paramref name="longPrompt"/> to its first token, rounds alternating the engines, after a
+    /// warm-up round; prints best [median] and the ratios. <paramref name="label"/> names the weights' type.
+    /// </summary>
+    internal static void ComparePeers(HookedTransformer model, LlamaCppPeer llama, int[] prompt, int[] longPrompt, int rounds, int newTokens, string label)
     {
         var steeringDecode = new List<double>();
         var llamaDecode = new List<double>();
@@ -68,19 +73,19 @@ public static class PeerHarness
         var llamaPrefill = new List<double>();
         for (var round = -1; round < rounds; round++)
         {
-            var ours = Steering(model, new[] { prompt }, NewTokens);
-            var theirs = llama.Generate(prompt, NewTokens);
+            var ours = Steering(model, new[] { prompt }, newTokens);
+            var theirs = llama.Generate(prompt, newTokens);
             var oursPrefill = Steering(model, new[] { longPrompt }, 1).Prefill;
             var theirsPrefill = llama.Generate(longPrompt, 1).Prompt;
             if (round < 0) continue;
-            steeringDecode.Add((NewTokens - 1) / ours.Decode.TotalSeconds);
-            llamaDecode.Add((NewTokens - 1) / theirs.Decode.TotalSeconds);
+            steeringDecode.Add((newTokens - 1) / ours.Decode.TotalSeconds);
+            llamaDecode.Add((newTokens - 1) / theirs.Decode.TotalSeconds);
             steeringPrefill.Add(oursPrefill.TotalMilliseconds);
             llamaPrefill.Add(theirsPrefill.TotalMilliseconds);
         }
         Console.WriteLine($"  {"",-34} {"Steering",18}  {"llama.cpp",18}  {"Steering ÷ llama.cpp",20}");
-        Console.WriteLine($"  {"decode batch 1, fp32 (tokens/s)",-34} {steeringDecode.Max(),8:F1} [{QuickHarness.Median(steeringDecode),6:F1}]  {llamaDecode.Max(),8:F1} [{QuickHarness.Median(llamaDecode),6:F1}]  {steeringDecode.Max() / llamaDecode.Max(),9:F2}× [{QuickHarness.Median(steeringDecode) / QuickHarness.Median(llamaDecode):F2}×]");
-        Console.WriteLine($"  {$"prefill 1×{PrefillTokens}, fp32 (ms)",-34} {steeringPrefill.Min(),8:F1} [{QuickHarness.Median(steeringPrefill),6:F1}]  {llamaPrefill.Min(),8:F1} [{QuickHarness.Median(llamaPrefill),6:F1}]  {llamaPrefill.Min() / steeringPrefill.Min(),9:F2}× [{QuickHarness.Median(llamaPrefill) / QuickHarness.Median(steeringPrefill):F2}×] speed");
+        Console.WriteLine($"  {$"decode batch 1, {label} (tokens/s)",-34} {steeringDecode.Max(),8:F1} [{QuickHarness.Median(steeringDecode),6:F1}]  {llamaDecode.Max(),8:F1} [{QuickHarness.Median(llamaDecode),6:F1}]  {steeringDecode.Max() / llamaDecode.Max(),9:F2}× [{QuickHarness.Median(steeringDecode) / QuickHarness.Median(llamaDecode):F2}×]");
+        Console.WriteLine($"  {$"prefill 1×{longPrompt.Length}, {label} (ms)",-34} {steeringPrefill.Min(),8:F1} [{QuickHarness.Median(steeringPrefill),6:F1}]  {llamaPrefill.Min(),8:F1} [{QuickHarness.Median(llamaPrefill),6:F1}]  {llamaPrefill.Min() / steeringPrefill.Min(),9:F2}× [{QuickHarness.Median(llamaPrefill) / QuickHarness.Median(steeringPrefill):F2}×] speed");
     }
 
     private static void OwnFigures(HookedTransformer fp32, int[] prompt, int rounds)

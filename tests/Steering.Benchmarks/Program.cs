@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --step-profile [--threads N] [--rounds 5] [--batch 1] | --step-ab [--threads N] [--rounds 5] [--batches 1,8] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--threads N] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --step-profile [--threads N] [--rounds 5] [--batch 1] | --step-ab [--threads N] [--rounds 5] [--batches 1,8] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare | --load-only] [--memory-map] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
@@ -33,8 +33,7 @@ public static class Program
         if (args.Contains("--quick")) return QuickHarness.Run(threads);
         if (args.Contains("--peers"))
         {
-            var counts = (Option(args, "--thread-counts") ?? "1,2").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
-            return PeerHarness.Run(counts, Option(args, "--rounds") is string r ? int.Parse(r, CultureInfo.InvariantCulture) : 3);
+            return PeerHarness.Run(ThreadCounts(args), Option(args, "--rounds") is string r ? int.Parse(r, CultureInfo.InvariantCulture) : 3);
         }
         if (args.Contains("--serve"))
         {
@@ -44,8 +43,16 @@ public static class Program
                 Option(args, "--tokens") is string t ? int.Parse(t, CultureInfo.InvariantCulture) : 16,
                 threads);
         }
-        if (args.Contains("--llama1b")) return Llama1BHarness.Run(Option(args, "--dir"), threads);
-        if (Option(args, "--llama1b-measure") is string folder) return Llama1BHarness.Measure(folder, Option(args, "--dtype") ?? "float32", threads);
+        if (args.Contains("--llama1b") || Option(args, "--llama1b-measure") is not null)
+        {
+            var counts = ThreadCounts(args);
+            var rounds = Option(args, "--rounds") is string lr ? int.Parse(lr, CultureInfo.InvariantCulture) : 2;
+            // --load-only: Steering's loading alone (no thread counts to compare at).
+            if (args.Contains("--load-only")) counts = [];
+            if (Option(args, "--llama1b-measure") is string folder) return Llama1BHarness.Measure(folder, Option(args, "--dtype") ?? "float32", counts, rounds, args.Contains("--memory-map"));
+            var dtypes = (Option(args, "--dtypes") ?? "float32,bfloat16").Split(',');
+            return Llama1BHarness.Run(Option(args, "--dir"), counts, rounds, dtypes, prepareOnly: args.Contains("--prepare"), memoryMap: args.Contains("--memory-map"));
+        }
 
         var outOfProcess = args.Contains("--outOfProcess");
         var benchmarkArgs = args.Where(a => a != "--outOfProcess").ToList();
@@ -53,6 +60,10 @@ public static class Program
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(benchmarkArgs.ToArray());
         return 0;
     }
+
+    /// <summary>The comma-separated <c>--thread-counts</c> (1,2 when not given).</summary>
+    private static int[] ThreadCounts(string[] args) =>
+        (Option(args, "--thread-counts") ?? "1,2").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
 
     /// <summary>The value after <paramref name="name"/>, or null.</summary>
     private static string? Option(string[] args, string name)

@@ -140,6 +140,14 @@ public sealed class EndToEndTests
                     return model.Forward(prompt).clone();
             }
 
+            // Written when b.safetensors was a file next to the application: still compiles, the directory unread.
+            public static torch.Tensor SteeredBFromDirectory(HookedTransformer model, string prompt)
+            {
+                using var both = Both.LoadDefault("/nowhere");
+                using (both.Apply(model))
+                    return model.Forward(prompt).clone();
+            }
+
             public static string SitesFor(HookedTransformer model)
             {
                 using var both = new Both();
@@ -196,6 +204,11 @@ public sealed class EndToEndTests
             using var unit = vectorB / vectorB.norm();
             using (var expected = Forward(b, prompt, "blocks.2.resid_post", unit, 1, null))
                 Assert.True(steeredB.allclose(expected, rtol: 1e-5, atol: 1e-5));
+            // Every vector is embedded: LoadDefault takes no directory; the old one-parameter call still works.
+            var both = scenario.Assembly.GetType("Consumer.Both", throwOnError: true)!;
+            Assert.NotNull(both.GetMethod("LoadDefault", Type.EmptyTypes));
+            using (var fromDirectory = (Tensor)Call("SteeredBFromDirectory", b, prompt)!)
+                Assert.True(steeredB.allclose(fromDirectory, rtol: 0, atol: 0));
 
             // A third model is neither: the message names every identity the class was checked against.
             using var other = Gpt2Model.CreateRandom(Config(4), seed: 3);

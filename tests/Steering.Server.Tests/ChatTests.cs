@@ -1,6 +1,7 @@
 using System;
 using System.ClientModel;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,6 +77,53 @@ public sealed class ChatTests(ServedGpt2Chat served) : IClassFixture<ServedGpt2C
         var cut = await client.GetResponseAsync(Conversation, new ChatOptions { Temperature = 0, MaxOutputTokens = 16, StopSequences = [stop] });
         Assert.Equal(free[..free.IndexOf(stop, StringComparison.Ordinal)], cut.Text);
         Assert.Equal(ChatFinishReason.Stop, cut.FinishReason);
+    }
+
+    /// <summary>
+    /// Greedy chat options whose request carries <paramref name="steering"/> (the server's JSON "steering" field, null:
+    /// none). The OpenAI client has no such option, so it goes in through the client's own JSON patch of its request
+    /// (ChatCompletionOptions.Patch, marked experimental in OpenAI 2.x: SCME0001).
+    /// </summary>
+    private static ChatOptions Greedy(int maxTokens, string? steering = null) => new()
+    {
+        Temperature = 0,
+        MaxOutputTokens = maxTokens,
+        RawRepresentationFactory = steering is null ? null : _ =>
+        {
+            var request = new OpenAI.Chat.ChatCompletionOptions();
+#pragma warning disable SCME0001
+            request.Patch.Set("$.steering"u8, BinaryData.FromString(steering));
+#pragma warning restore SCME0001
+            return request;
+        },
+    };
+
+    [Fact]
+    public async Task The_openai_client_steers_each_request_through_the_steering_field_patched_into_its_json()
+    {
+        var prompt = PromptIds();
+        var greedy = Greedy(8);
+        var love = Greedy(8, """[{"vector": "love", "hook": "blocks.1.resid_pre", "coefficient": 5}]""");
+        var against = Greedy(8, """[{"vector": "love", "hook": "blocks.1.resid_pre", "coefficient": -5}, {"vector": "love", "coefficient": 2}]""");
+        var expected = new[]
+        {
+            served.Alone(prompt, 8, ("love", "blocks.1.resid_pre", 5)).Text,
+            served.Alone(prompt, 8, ("love", "blocks.1.resid_pre", -5), ("love", "blocks.0.resid_post", 2)).Text,
+            served.Alone(prompt, 8).Text,
+        };
+        Assert.Equal(3, expected.Distinct().Count()); // the steering changes the reply
+
+        using var client = OpenAiClient();
+        var replies = await Task.WhenAll(new[] { love, against, greedy }.Select(options => client.GetResponseAsync(Conversation, options)));
+        Assert.Equal(expected, replies.Select(r => r.Text));
+
+        var streamed = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(Conversation, love)) streamed.Add(update);
+        Assert.Equal(expected[0], streamed.ToChatResponse().Text);
+
+        var unknown = await Assert.ThrowsAnyAsync<Exception>(() => client.GetResponseAsync(Conversation,
+            Greedy(8, """[{"vector": "nope", "coefficient": 1}]""")));
+        Assert.Contains("nope", unknown.Message);
     }
 
     [Fact]

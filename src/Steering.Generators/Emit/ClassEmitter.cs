@@ -72,13 +72,22 @@ public static class ClassEmitter
             w.Line();
             w.Line("/// <summary>");
             w.Line("/// Loads the vector files named by the [SteerAt(Vector = …)] attributes, checked at build time through their sidecars:");
-            w.Line("/// embedded ones from this assembly, the others" + (files ? " from <paramref name=\"baseDirectory\"/> (default: the application's base directory; copy the files to the output)." : " (none here)."));
+            w.Line("/// embedded ones from this assembly" + (files ? ", the others from <paramref name=\"baseDirectory\"/> (default: the application's base directory; copy the files to the output)." : " (every one is embedded: no file is read from disk)."));
             w.Line("/// Sites without a Vector stay unset.");
             w.Line("/// </summary>");
-            w.Line($"public static {model.Name} LoadDefault(string? baseDirectory = null)");
+            // With every vector embedded there is no directory to ask for; the one-parameter overload stays (hidden) so
+            // callers written when a file was not embedded yet still compile.
+            w.Line($"public static {model.Name} LoadDefault({(files ? "string? baseDirectory = null" : "")})");
             Build(w, model.Name, files ? "var directory = baseDirectory ?? global::System.AppContext.BaseDirectory;" : null, defaults.Select(d => d.Site.Resource is not null
                 ? $"set.SetFromResource({Literals.Int(d.Index)}, {Literals.String(d.Site.Resource)});"
                 : $"set.SetFromFile({Literals.Int(d.Index)}, global::System.IO.Path.Combine(directory, {Literals.String(d.Site.Vector!)}));").ToArray());
+            if (!files)
+            {
+                w.Line();
+                w.Line("/// <summary><see cref=\"LoadDefault()\"/>: every vector is embedded, so <paramref name=\"baseDirectory\"/> is not read.</summary>");
+                w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
+                w.Line($"public static {model.Name} LoadDefault(string? baseDirectory) => LoadDefault();");
+            }
         }
 
         w.Close();

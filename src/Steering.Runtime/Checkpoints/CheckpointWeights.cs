@@ -15,6 +15,7 @@ public sealed partial class CheckpointWeights : IDisposable
     private readonly IReadOnlyList<SafetensorsFile> _files;
     private readonly Dictionary<string, SafetensorsFile> _fileByName;
     private readonly string _indexOrFile;
+    private readonly StagingBuffer _staging = new();
 
     private CheckpointWeights(string folder, string indexOrFile, IReadOnlyList<SafetensorsFile> files,
         Dictionary<string, SafetensorsFile> fileByName, IReadOnlyCollection<string> names)
@@ -90,11 +91,16 @@ public sealed partial class CheckpointWeights : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="destination"/> has another shape or is not contiguous.</exception>
     /// <exception cref="CheckpointException">No tensor has that name, or its file cannot provide it.</exception>
-    public void LoadInto(string name, Tensor destination) => FileOf(name).LoadInto(name, destination);
+    /// <remarks>Conversions reuse one staging buffer across tensors and files, freed by <see cref="Dispose"/>.</remarks>
+    public void LoadInto(string name, Tensor destination) => FileOf(name).LoadInto(name, destination, SafetensorsFile.StagingBytes, _staging);
+
+    /// <summary>A view of the tensor <paramref name="name"/> in its file's memory mapping, or null; see <see cref="SafetensorsFile.TryMap"/>.</summary>
+    internal Tensor? TryMap(string name, ScalarType dtype) => FileOf(name).TryMap(name, dtype);
 
     /// <summary>Closes every file. Tensors already loaded stay valid.</summary>
     public void Dispose()
     {
+        _staging.Dispose();
         foreach (var file in _files)
         {
             file.Dispose();

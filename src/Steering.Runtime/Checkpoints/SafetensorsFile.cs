@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,6 +35,8 @@ public sealed class SafetensorsFile : IDisposable
     private readonly SafeFileHandle _file;
     private readonly Dictionary<string, SafetensorsEntry> _byName;
     private readonly long _dataStart;
+    private readonly long _dataEnd;
+    private readonly Dictionary<ScalarType, Tensor> _mappings = [];
     private bool _disposed;
 
     private SafetensorsFile(string path, SafeFileHandle file, long dataStart, SafetensorsHeader header)
@@ -41,6 +44,7 @@ public sealed class SafetensorsFile : IDisposable
         Path = path;
         _file = file;
         _dataStart = dataStart;
+        _dataEnd = dataStart + header.Entries.Select(e => e.DataEnd).DefaultIfEmpty(0).Max();
         Entries = header.Entries;
         Metadata = header.Metadata;
         _byName = header.Entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
@@ -171,8 +175,11 @@ public sealed class SafetensorsFile : IDisposable
     /// <exception cref="CheckpointException">As for <see cref="Load"/>.</exception>
     public void LoadInto(string name, Tensor destination) => LoadInto(name, destination, StagingBytes);
 
-    /// <summary><see cref="LoadInto(string, Tensor)"/> with a staging buffer of at most <paramref name="stagingBytes"/> (tests use tiny ones).</summary>
-    internal void LoadInto(string name, Tensor destination, long stagingBytes)
+    /// <summary>
+    /// <see cref="LoadInto(string, Tensor)"/> with a staging buffer of at most <paramref name="stagingBytes"/> (tests use
+    /// tiny ones), taken from <paramref name="staging"/> when given (and returned to it), else allocated for this tensor.
+    /// </summary>
+    internal void LoadInto(string name, Tensor destination, long stagingBytes, StagingBuffer? staging = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(destination);
@@ -194,30 +201,87 @@ public sealed class SafetensorsFile : IDisposable
             return;
         }
 
-        var elementSize = entry.DType.ElementSize();
-        var chunkElements = Math.Max(1, stagingBytes / elementSize);
-        if (entry.ElementCount <= chunkElements)
+        if (entry.ElementCount == 0)
         {
-            using var whole = empty(entry.ShapeArray(), storedType, CPU);
-            ReadInto(entry, whole, 0);
-            destination.copy_(whole);
             return;
         }
-
-        // Chunks of the flattened tensor: views share the destination's storage, so each copy_ lands in place.
-        using var staging = empty(chunkElements, storedType, CPU);
-        using var flat = destination.view(-1);
-        for (long start = 0; start < entry.ElementCount; start += chunkElements)
+        var elementSize = entry.DType.ElementSize();
+        var chunkElements = Math.Min(entry.ElementCount, Math.Max(1, stagingBytes / elementSize));
+        // Chunks of the flattened tensor (one when it fits): views share the destination's storage, so each copy_ lands in place.
+        var buffer = staging?.Take(storedType, chunkElements) ?? empty(chunkElements, storedType, CPU);
+        try
         {
-            var count = Math.Min(chunkElements, entry.ElementCount - start);
-            using var source = staging.narrow(0, 0, count);
-            using var target = flat.narrow(0, start, count);
-            ReadInto(entry, source, start * elementSize);
-            target.copy_(source);
+            using var flat = destination.view(-1);
+            for (long start = 0; start < entry.ElementCount; start += chunkElements)
+            {
+                var count = Math.Min(chunkElements, entry.ElementCount - start);
+                using var source = buffer.narrow(0, 0, count);
+                using var target = flat.narrow(0, start, count);
+                ReadInto(entry, source, start * elementSize);
+                target.copy_(source);
+            }
+        }
+        finally
+        {
+            if (staging is null) buffer.Dispose();
+            else staging.Return(buffer);
         }
     }
 
-    /// <summary>Closes the file. Tensors already loaded stay valid.</summary>
+    /// <summary>
+    /// A view of the tensor <paramref name="name"/> in a private, copy-on-write memory mapping of the file, when it is
+    /// stored as <paramref name="dtype"/> (a floating-point type) at an offset aligned to its element size; otherwise
+    /// null (the caller copies instead). Nothing is read: pages come in from the page cache on first use, and the
+    /// mapping lives as long as any view of it (libtorch's storage owns it), so it outlives this file object.
+    /// </summary>
+    /// <remarks>
+    /// A file truncated or rewritten in place while a view of it is in use kills the process with SIGBUS on the next
+    /// read of a page past the new end; that is the price of not copying, and why mapping is opt-in
+    /// (<see cref="ModelLoadOptions.MemoryMap"/>). Replacing the file by a rename (as Hugging Face's downloads do) is safe:
+    /// the mapping keeps the old file's pages. A file already shorter than its header says when the mapping is made is
+    /// a <see cref="CheckpointException"/>, as for reads.
+    /// </remarks>
+    /// <exception cref="CheckpointException">No such tensor, or the file is shorter than its header says.</exception>
+    internal Tensor? TryMap(string name, ScalarType dtype)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var entry = GetEntry(name);
+        var elementSize = entry.DType.ElementSize();
+        var offset = _dataStart + entry.DataBegin;
+        if (!entry.DType.TryGetScalarType(out var stored) || stored != dtype || !is_floating_point(dtype) || offset % elementSize != 0 || entry.ElementCount == 0)
+        {
+            return null;
+        }
+        using var flat = Mapping(dtype, elementSize).narrow(0, offset / elementSize, entry.ElementCount);
+        return flat.view(entry.ShapeArray());
+    }
+
+    /// <summary>The whole file mapped as a 1-D tensor of <paramref name="dtype"/>, made once per type.</summary>
+    private Tensor Mapping(ScalarType dtype, int elementSize)
+    {
+        lock (_mappings)
+        {
+            if (_mappings.TryGetValue(dtype, out var mapping)) return mapping;
+            var length = RandomAccess.GetLength(_file);
+            if (length < _dataEnd)
+            {
+                throw new CheckpointException(Path,
+                    $"the file is {length} bytes long, but its tensors end at byte {_dataEnd}; it was truncated after it was opened");
+            }
+            try
+            {
+                mapping = from_file(Path, shared: false, size: length / elementSize, dtype: dtype);
+            }
+            catch (Exception e) when (e is ExternalException or ArgumentException)
+            {
+                throw new CheckpointException(Path, $"cannot map the file ({e.Message})", e);
+            }
+            _mappings.Add(dtype, mapping);
+            return mapping;
+        }
+    }
+
+    /// <summary>Closes the file. Tensors already loaded, and views of its mapping, stay valid.</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -225,6 +289,10 @@ public sealed class SafetensorsFile : IDisposable
             return;
         }
         _disposed = true;
+        foreach (var mapping in _mappings.Values)
+        {
+            mapping.Dispose();
+        }
         _file.Dispose();
     }
 

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using Steering.Hooks;
 using static TorchSharp.torch;
 
@@ -30,4 +32,21 @@ internal sealed class EditContext
     /// </summary>
     public Tensor Blend(Tensor x, Tensor edited, PositionSelector positions) =>
         where(Hook.PerPosition(positions.Select(this)), edited, x);
+
+    /// <summary>
+    /// <paramref name="edited"/> where row r's selector <paramref name="rows"/>[r] selects a real token (none for a null
+    /// selector), <paramref name="x"/> elsewhere: one mask over the batch, each selector evaluated once.
+    /// </summary>
+    public Tensor Blend(Tensor x, Tensor edited, IReadOnlyList<PositionSelector?> rows)
+    {
+        Tensor? mask = null;
+        foreach (var selector in rows.OfType<PositionSelector>().Distinct())
+        {
+            var selected = selector.Select(this);
+            if (!rows.All(selector.Equals))
+                selected = selected.logical_and(tensor(rows.Select(selector.Equals).ToArray(), ScalarType.Bool, x.device).unsqueeze(1));
+            mask = mask is null ? selected : mask.logical_or(selected);
+        }
+        return mask is null ? x : where(Hook.PerPosition(mask), edited, x);
+    }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using Steering.Hooks;
@@ -8,7 +9,7 @@ namespace Steering.Editing;
 
 /// <summary>
 /// One edit of a <see cref="SteeringSpec"/>: where (a hook target and positions), under which CAST conditions, and
-/// what it computes. <see cref="Edited"/> returns the edited activation at every position; the caller keeps the
+/// what it computes. <see cref="Edited(Tensor, EditContext)"/> returns the edited activation at every position; the caller keeps the
 /// original values where <see cref="Positions"/> does not select (and at padding).
 /// </summary>
 internal abstract class Edit
@@ -44,8 +45,24 @@ internal abstract class Edit
     /// <summary>The activation edited at every position ([batch, pos, …], same shape, dtype and device as <paramref name="x"/>).</summary>
     public abstract Tensor Edited(Tensor x, EditContext context);
 
+    /// <summary>
+    /// The activation edited at every position, row r as <paramref name="rows"/>[r] edits it (null: any values, the
+    /// caller keeps the row's own), where every row's edit joins this one (<see cref="JoinsWith"/>).
+    /// </summary>
+    public virtual Tensor Edited(Tensor x, EditContext context, IReadOnlyList<Edit?> rows) => Edited(x, context);
+
     /// <summary>What the edit does besides where: tensors compare by reference, everything else by value.</summary>
     protected abstract object?[] Settings { get; }
+
+    /// <summary>The settings rows must share to be edited in one op (all of them, unless the edit takes a value per row).</summary>
+    protected virtual object?[] JoinSettings => Settings;
+
+    /// <summary>
+    /// Whether rows under this edit and rows under <paramref name="other"/> can be edited in one op: the same edit but for
+    /// its positions, its conditions (decided before) and any value the edit takes per row (an addition's coefficient).
+    /// </summary>
+    public bool JoinsWith(Edit other) =>
+        ReferenceEquals(this, other) || other.GetType() == GetType() && JoinSettings.SequenceEqual(other.JoinSettings, SettingComparer.Instance);
 
     /// <summary>Same kind, target, positions, conditions and settings (tensors by reference).</summary>
     public override bool Equals(object? obj) =>
@@ -57,6 +74,15 @@ internal abstract class Edit
 
     /// <summary>The activation with this edit applied at the selected real positions.</summary>
     public Tensor Apply(Tensor x, EditContext context) => context.Blend(x, Edited(x, context), Positions);
+
+    /// <summary>
+    /// The activation with row r edited by <paramref name="rows"/>[r] at its positions (null: row r kept), in one op: every
+    /// row's edit joins this one.
+    /// </summary>
+    public Tensor Apply(Tensor x, EditContext context, IReadOnlyList<Edit?> rows) =>
+        rows.All(e => ReferenceEquals(e, this) || Equals(e))
+            ? Apply(x, context)
+            : context.Blend(x, Edited(x, context, rows), rows.Select(e => e?.Positions).ToArray());
 
     protected static void CheckVector(HookPoint point, Tensor vector, string what) =>
         ActivationEdits.CheckShape(point.Name, point.VectorShape, point.Info.DimsText, vector.shape, what);
@@ -102,17 +128,35 @@ internal sealed class AddEdit : Edit
 
     protected override object?[] Settings => [_vector, _coefficient, _options.Scaling, _options.MeanActivationNorm, _options.PreserveNorm];
 
+    /// <summary>Rows adding the same vector, scaled and norm-kept alike, join: each row's factor is a value of a column.</summary>
+    protected override object?[] JoinSettings => [_vector, _options.Scaling, _options.PreserveNorm];
+
+    /// <summary>What multiplies the vector (as given) or its unit direction (scaled): the coefficient, times the mean norm when relative to it.</summary>
+    private double Factor => _options.Scaling == VectorScaling.MeanActivationNorm ? _coefficient * _options.MeanActivationNorm!.Value : _coefficient;
+
     public override void Check(HookPoint point) => CheckVector(point, _vector, "vector");
 
     public override Tensor Edited(Tensor x, EditContext context)
     {
         var vector = _vector.to(x.dtype, x.device);
-        var delta = _options.Scaling switch
-        {
-            VectorScaling.Unit => vector.mul(_coefficient / vector.norm()),
-            VectorScaling.MeanActivationNorm => vector.mul(_coefficient * _options.MeanActivationNorm!.Value / vector.norm()),
-            _ => vector.mul(_coefficient),
-        };
+        return Added(x, _options.Scaling == VectorScaling.AsGiven ? vector.mul(Factor) : vector.mul(Factor / vector.norm()));
+    }
+
+    /// <summary>One addition for every row: the rows' factors as a [rows, 1, …] column (0 for rows kept as they are).</summary>
+    public override Tensor Edited(Tensor x, EditContext context, IReadOnlyList<Edit?> rows)
+    {
+        var shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
+        shape[0] = rows.Count;
+        // Reduced-precision activations: the factors stay float32, as a scalar factor would be, and the sum is rounded once.
+        var precision = x.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var factors = tensor(rows.Select(e => e is AddEdit add ? add.Factor : 0).ToArray(), precision, x.device).view(shape);
+        var vector = _vector.to(x.dtype, x.device);
+        var delta = _options.Scaling == VectorScaling.AsGiven ? vector.mul(factors) : vector.mul(factors / vector.norm());
+        return Added(x, delta.to(x.dtype));
+    }
+
+    private Tensor Added(Tensor x, Tensor delta)
+    {
         var added = x + delta;
         if (!_options.PreserveNorm) return added;
         var before = Flat(x).norm(-1, true);

@@ -13,9 +13,11 @@ namespace Steering.Editing;
 /// session keeps its own state (prompt length, CAST decisions) across passes.
 /// </summary>
 /// <remarks>
-/// At a point, rows whose specs and CAST decisions agree are edited together: all at once when the whole batch agrees
-/// (the usual case: one spec for a generation), else each group on its own rows (index_select, edit, index_copy), so a
-/// row's result is what it would be alone. Padding and unsteered rows keep their exact values.
+/// At a point, rows whose edits agree but for coefficients and positions (the usual serving case: many requests adding
+/// one vector, each with its own coefficient, some not steered) are edited in one op over the whole batch, with a
+/// column of per-row coefficients and a per-row position mask. Only rows under genuinely different edits are grouped
+/// and edited each group on its own rows (index_select, edit, index_copy). Either way a row's result is what it would
+/// be alone; padding and rows an edit does not select keep their exact values.
 /// </remarks>
 internal sealed class RowSteering : PassEdits
 {
@@ -65,26 +67,34 @@ internal sealed class RowSteering : PassEdits
             throw new SteeringException($"the pass has {pass.Positions.shape[0]} rows but its steering has {_rows.Length}");
         Begin(pass);
         Decide(point, activation, pass);
-        foreach (var (edits, rows) in Groups(point))
+        var groups = Groups(point);
+        if (groups.Count == 1)
         {
-            if (rows.Count == _rows.Length)
-            {
-                activation = Apply(edits, activation, new HookContext(point, pass), () => PromptLengths(pass));
-                continue;
-            }
-            var index = tensor(rows.Select(r => (long)r).ToArray(), ScalarType.Int64, activation.device);
-            var part = pass.Rows(index);
-            var edited = Apply(edits, activation.index_select(0, index), new HookContext(point, part),
+            // One kind of edit: the whole batch at once, rows it does not edit kept by the masks.
+            var edits = new IReadOnlyList<Edit>?[_rows.Length];
+            foreach (var (row, rowEdits) in groups[0]) edits[row] = rowEdits;
+            return Apply(edits, activation, new HookContext(point, pass), () => PromptLengths(pass));
+        }
+        foreach (var group in groups)
+        {
+            var index = tensor(group.Select(m => (long)m.Row).ToArray(), ScalarType.Int64, activation.device);
+            var edited = Apply(group.Select(m => m.Edits).ToArray(), activation.index_select(0, index), new HookContext(point, pass.Rows(index)),
                 () => PromptLengths(pass).index_select(0, index));
             activation = activation.index_copy(0, index, edited);
         }
         return activation;
     }
 
-    private static Tensor Apply(IReadOnlyList<Edit> edits, Tensor x, HookContext hook, Func<Tensor> promptLengths)
+    /// <summary>
+    /// <paramref name="x"/> with row r edited by <paramref name="rows"/>[r] (null: kept), edit by edit, each edit one op
+    /// over the rows: the rows' edit lists join (<see cref="Joins"/>).
+    /// </summary>
+    private static Tensor Apply(IReadOnlyList<IReadOnlyList<Edit>?> rows, Tensor x, HookContext hook, Func<Tensor> promptLengths)
     {
         var context = new EditContext(hook, promptLengths);
-        foreach (var edit in edits) x = edit.Apply(x, context);
+        var first = rows.First(r => r is not null)!;
+        for (var i = 0; i < first.Count; i++)
+            x = first[i].Apply(x, context, rows.Select(r => r?[i]).ToArray());
         return x;
     }
 
@@ -117,25 +127,33 @@ internal sealed class RowSteering : PassEdits
         }
     }
 
-    /// <summary>Rows grouped by the edits that apply to them at <paramref name="point"/> (same spec, same decisions).</summary>
-    private IEnumerable<(IReadOnlyList<Edit> Edits, List<int> Rows)> Groups(HookPoint point)
+    /// <summary>
+    /// The rows edited at <paramref name="point"/> with the edits that apply to each (its spec's, under its CAST
+    /// decisions), grouped so that a group's edit lists join: rows that differ only in coefficients and positions share one.
+    /// </summary>
+    private List<List<(int Row, IReadOnlyList<Edit> Edits)>> Groups(HookPoint point)
     {
-        var groups = new Dictionary<(BoundSpec, ulong), (IReadOnlyList<Edit> Edits, List<int> Rows)>();
+        var groups = new List<List<(int Row, IReadOnlyList<Edit> Edits)>>();
+        var applying = new Dictionary<(BoundSpec, ulong), IReadOnlyList<Edit>>(); // rows of one spec share one list
         for (var row = 0; row < _rows.Length; row++)
         {
             if (_rows[row] is not { } session) continue;
             var at = session.Bound.EditsAt(point);
             if (at.Count == 0) continue;
             var key = (session.Bound, at.Any(e => e.Gates != 0) ? session.Fired : 0UL);
-            if (!groups.TryGetValue(key, out var group))
-            {
-                var edits = at.Where(e => e.AppliesWith(session.Fired)).Select(e => e.Edit).ToList();
-                groups[key] = group = (edits, new List<int>());
-            }
-            group.Rows.Add(row);
+            if (!applying.TryGetValue(key, out var edits))
+                applying[key] = edits = at.Where(e => e.AppliesWith(session.Fired)).Select(e => e.Edit).ToList();
+            if (edits.Count == 0) continue;
+            var group = groups.Find(g => Joins(g[0].Edits, edits));
+            if (group is null) groups.Add(group = new List<(int, IReadOnlyList<Edit>)>());
+            group.Add((row, edits));
         }
-        return groups.Values.Where(g => g.Edits.Count > 0);
+        return groups;
     }
+
+    /// <summary>Edit lists whose rows can be edited together: edit by edit, each joins the other's.</summary>
+    private static bool Joins(IReadOnlyList<Edit> a, IReadOnlyList<Edit> b) =>
+        ReferenceEquals(a, b) || a.Count == b.Count && a.Zip(b).All(pair => pair.First.JoinsWith(pair.Second));
 
     private Tensor PromptLengths(ForwardPass pass) =>
         _promptLengths ??= tensor(_rows.Select(s => s?.PromptLength ?? 0).ToArray(), ScalarType.Int64, pass.Positions.device);

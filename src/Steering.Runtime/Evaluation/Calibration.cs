@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Steering.Editing;
 
 namespace Steering.Evaluation;
 
@@ -16,7 +17,7 @@ public static class Calibration
 {
     /// <summary>The coefficient at which KL(steered ‖ unsteered) — its mean, or its <paramref name="percentile"/>th percentile — is <paramref name="target"/>.</summary>
     /// <exception cref="SteeringException">The target is not a positive finite number, the percentile is not in [0, 100], or the target cannot be reached (the message gives the measurements).</exception>
-    public static CalibrationResult ForKl(KlProbe probe, Func<double, IDisposable> steering, double target, double? percentile = null,
+    public static CalibrationResult ForKl(KlProbe probe, Func<double, SteeringSpec> steering, double target, double? percentile = null,
         CalibrationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(probe);
@@ -35,7 +36,7 @@ public static class Calibration
 
     /// <summary>The coefficient at which the target completions' mean log-probability shift is <paramref name="target"/> (nats; negative to make them less likely).</summary>
     /// <exception cref="SteeringException">The target is 0 or not finite, or cannot be reached.</exception>
-    public static CalibrationResult ForLogProbShift(LogProbProbe probe, Func<double, IDisposable> steering, double target,
+    public static CalibrationResult ForLogProbShift(LogProbProbe probe, Func<double, SteeringSpec> steering, double target,
         CalibrationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(probe);

@@ -1,13 +1,14 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 
 namespace Steering.Evaluation;
 
 /// <summary>
 /// Measures what a steering is for, by the user's own measure: completions of prompts are generated with the steering
-/// installed and each is scored by a function of its text (e.g. a sentiment score); the effect is the mean score.
+/// (per call) and each is scored by a function of its text (e.g. a sentiment score); the effect is the mean score.
 /// </summary>
 public sealed class EffectProbe
 {
@@ -49,27 +50,26 @@ public sealed class EffectProbe
         new(model, EvaluationBatches.Encode(model, prompts), scorer, generation, samples);
 
     /// <summary>
-    /// The completions (new text only) with <paramref name="steering"/> installed at <paramref name="coefficient"/>:
-    /// every prompt for the first sample, then every prompt for the next.
+    /// The completions (new text only) with the model steered by <paramref name="steering"/> at
+    /// <paramref name="coefficient"/> (per call; after any steering the generation options carry): every prompt for the
+    /// first sample, then every prompt for the next.
     /// </summary>
-    public IReadOnlyList<string> Complete(Func<double, IDisposable> steering, double coefficient)
+    public IReadOnlyList<string> Complete(Func<double, SteeringSpec> steering, double coefficient)
     {
         ArgumentNullException.ThrowIfNull(steering);
+        var spec = SteeringSpec.Combine(_generation.Steering ?? SteeringSpec.Empty, steering(coefficient));
         var completions = new List<string>();
-        using (steering(coefficient))
+        for (var sample = 0; sample < _samples; sample++)
         {
-            for (var sample = 0; sample < _samples; sample++)
-            {
-                var options = _generation with { Seed = _generation.Seed + sample };
-                completions.AddRange(_model.Generate(_prompts, options).Select(s => s.Text));
-            }
+            var options = _generation with { Seed = _generation.Seed + sample, Steering = spec };
+            completions.AddRange(_model.Generate(_prompts, options).Select(s => s.Text));
         }
         return completions;
     }
 
     /// <summary>The completions at <paramref name="coefficient"/> and their scores.</summary>
     /// <exception cref="SteeringException">The scorer returned NaN.</exception>
-    public EffectMeasurement Measure(Func<double, IDisposable> steering, double coefficient)
+    public EffectMeasurement Measure(Func<double, SteeringSpec> steering, double coefficient)
     {
         var completions = Complete(steering, coefficient);
         return new EffectMeasurement(coefficient, completions, new ValueSummary(completions.Select(_scorer)));

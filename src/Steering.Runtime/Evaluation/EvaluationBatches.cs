@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using Steering.Generation;
 using static TorchSharp.torch;
 
@@ -29,29 +30,32 @@ internal static class EvaluationBatches
     }
 
     /// <summary>
-    /// One batch through the model without gradients: float32 log-probabilities [batch, pos, d_vocab], ids
-    /// [batch, pos] and mask [batch, pos] (true at tokens), in the caller's dispose scope.
+    /// One batch through the model without gradients, steered by <paramref name="steering"/> (this call only): float32
+    /// log-probabilities [batch, pos, d_vocab], ids [batch, pos] and mask [batch, pos] (true at tokens), in the caller's
+    /// dispose scope.
     /// </summary>
-    public static (Tensor LogProbs, Tensor Ids, Tensor Mask) Forward(HookedTransformer model, IReadOnlyList<IReadOnlyList<int>> rows)
+    public static (Tensor LogProbs, Tensor Ids, Tensor Mask) Forward(HookedTransformer model, IReadOnlyList<IReadOnlyList<int>> rows,
+        SteeringSpec? steering)
     {
         using var noGrad = no_grad();
         var (ids, mask) = TokenBatch.LeftPad(rows, model.SpecialTokens.PaddingId, model.Device);
-        return (Divergence.LogProbabilities(model.Forward(ids, mask)), ids, mask.ne(0));
+        return (Divergence.LogProbabilities(model.Forward(ids, mask, null, steering)), ids, mask.ne(0));
     }
 
     /// <summary>
     /// For each sequence, the sum of log P(token | the tokens before it) over its tokens from index
-    /// <paramref name="scoredFrom"/>[row] on (at least 1: the first token has nothing before it), and how many there are.
+    /// <paramref name="scoredFrom"/>[row] on (at least 1: the first token has nothing before it), and how many there are,
+    /// with the model steered by <paramref name="steering"/>.
     /// </summary>
     public static (double[] Sums, int[] Counts) TokenLogProbabilities(HookedTransformer model,
-        IReadOnlyList<IReadOnlyList<int>> sequences, IReadOnlyList<int> scoredFrom, int batchSize)
+        IReadOnlyList<IReadOnlyList<int>> sequences, IReadOnlyList<int> scoredFrom, int batchSize, SteeringSpec? steering)
     {
         var sums = new double[sequences.Count];
         var counts = new int[sequences.Count];
         foreach (var (first, rows) in Split(sequences, batchSize))
         {
             using var scope = NewDisposeScope();
-            var (logProbs, ids, _) = Forward(model, rows);
+            var (logProbs, ids, _) = Forward(model, rows, steering);
             var width = (int)ids.shape[1];
             // Column j predicts the token in column j + 1; a token is scored when its index in its own sequence is at
             // least scoredFrom (left padding shifts each row's tokens right by its padding, so no padding is scored).

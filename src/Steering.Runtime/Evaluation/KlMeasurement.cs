@@ -13,7 +13,7 @@ public sealed class KlMeasurement
         Summary = new ValueSummary(perPrompt.SelectMany(values => values));
     }
 
-    /// <summary>The coefficient the steering was installed at.</summary>
+    /// <summary>The coefficient the steering ran at.</summary>
     public double Coefficient { get; }
 
     /// <summary>Each prompt's KL values: one per real position (in order), or one for its last position.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 using static TorchSharp.torch;
 
 namespace Steering.Evaluation;
@@ -45,25 +46,22 @@ public sealed class KlProbe : IDisposable
     public KlPositions Positions { get; }
 
     /// <summary>
-    /// KL(steered ‖ unsteered) with <paramref name="steering"/> installed at <paramref name="coefficient"/> (the
-    /// disposable it returns is disposed after each batch), per prompt and over all compared positions.
+    /// KL(steered ‖ unsteered) with the model steered by <paramref name="steering"/> at <paramref name="coefficient"/>
+    /// (per call: other users of the model are not affected), per prompt and over all compared positions.
     /// </summary>
-    public KlMeasurement Measure(Func<double, IDisposable> steering, double coefficient)
+    public KlMeasurement Measure(Func<double, SteeringSpec> steering, double coefficient)
     {
         ArgumentNullException.ThrowIfNull(steering);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var spec = steering(coefficient);
         var perPrompt = new List<double[]>();
         var batchIndex = 0;
         foreach (var (_, rows) in EvaluationBatches.Split(_prompts, _options.BatchSize))
         {
             using var scope = NewDisposeScope();
             var reference = _reference?[batchIndex] ?? Reference(rows);
-            Tensor steered;
-            using (steering(coefficient))
-            {
-                var (logProbs, _, mask) = EvaluationBatches.Forward(_model, rows);
-                steered = Compared(logProbs, mask);
-            }
+            var (logProbs, _, mask) = EvaluationBatches.Forward(_model, rows, spec);
+            var steered = Compared(logProbs, mask);
             var values = Divergence.Kl(steered, reference).to(ScalarType.Float64).cpu().data<double>().ToArray();
             var offset = 0;
             foreach (var row in rows)
@@ -89,7 +87,7 @@ public sealed class KlProbe : IDisposable
     private Tensor Reference(IReadOnlyList<IReadOnlyList<int>> rows)
     {
         using var scope = NewDisposeScope();
-        var (logProbs, _, mask) = EvaluationBatches.Forward(_model, rows);
+        var (logProbs, _, mask) = EvaluationBatches.Forward(_model, rows, steering: null);
         return Compared(logProbs, mask).contiguous().MoveToOuterDisposeScope();
     }
 

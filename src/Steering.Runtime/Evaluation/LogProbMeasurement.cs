@@ -14,7 +14,7 @@ public sealed class LogProbMeasurement
         Shifts = new ValueSummary(steered.Zip(unsteered, (s, u) => s - u));
     }
 
-    /// <summary>The coefficient the steering was installed at.</summary>
+    /// <summary>The coefficient the steering ran at.</summary>
     public double Coefficient { get; }
 
     /// <summary>Each completion's steered log-probability (nats, summed over its tokens).</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 
 namespace Steering.Evaluation;
 
@@ -33,7 +34,7 @@ public sealed class LogProbProbe
         _model = model;
         _sequences = pairs.Select(p => (IReadOnlyList<int>)p.Prompt.Concat(p.Completion).ToList()).ToList();
         _completionStarts = pairs.Select(p => p.Prompt.Count).ToList();
-        Unsteered = EvaluationBatches.TokenLogProbabilities(model, _sequences, _completionStarts, _options.BatchSize).Sums;
+        Unsteered = EvaluationBatches.TokenLogProbabilities(model, _sequences, _completionStarts, _options.BatchSize, steering: null).Sums;
     }
 
     /// <summary>
@@ -53,14 +54,14 @@ public sealed class LogProbProbe
     /// <summary>Each completion's unsteered log-probability (nats).</summary>
     public IReadOnlyList<double> Unsteered { get; }
 
-    /// <summary>Each completion's log-probability with <paramref name="steering"/> installed at <paramref name="coefficient"/>, and its shift.</summary>
-    public LogProbMeasurement Measure(Func<double, IDisposable> steering, double coefficient)
+    /// <summary>
+    /// Each completion's log-probability with the model steered by <paramref name="steering"/> at
+    /// <paramref name="coefficient"/> (per call), and its shift.
+    /// </summary>
+    public LogProbMeasurement Measure(Func<double, SteeringSpec> steering, double coefficient)
     {
         ArgumentNullException.ThrowIfNull(steering);
-        using (steering(coefficient))
-        {
-            var steered = EvaluationBatches.TokenLogProbabilities(_model, _sequences, _completionStarts, _options.BatchSize).Sums;
-            return new LogProbMeasurement(coefficient, steered, Unsteered);
-        }
+        var steered = EvaluationBatches.TokenLogProbabilities(_model, _sequences, _completionStarts, _options.BatchSize, steering(coefficient)).Sums;
+        return new LogProbMeasurement(coefficient, steered, Unsteered);
     }
 }

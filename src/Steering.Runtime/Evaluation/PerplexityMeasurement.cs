@@ -1,7 +1,7 @@
 namespace Steering.Evaluation;
 
 /// <summary>The perplexity of neutral texts at one coefficient, and unsteered.</summary>
-/// <param name="Coefficient">The coefficient the steering was installed at.</param>
+/// <param name="Coefficient">The coefficient the steering ran at.</param>
 /// <param name="Steered">The steered model's perplexity.</param>
 /// <param name="Unsteered">The unsteered model's perplexity.</param>
 public sealed record PerplexityMeasurement(double Coefficient, double Steered, double Unsteered)

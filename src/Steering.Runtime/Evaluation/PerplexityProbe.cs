@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 
 namespace Steering.Evaluation;
 
@@ -29,7 +30,7 @@ public sealed class PerplexityProbe
         _scoredFrom = Enumerable.Repeat(1, texts.Count).ToArray();
         _tokens = texts.Sum(t => t.Count - 1);
         if (_tokens == 0) throw new SteeringException("every neutral text is a single token; perplexity needs texts of at least two tokens");
-        Unsteered = Perplexity();
+        Unsteered = Perplexity(steering: null);
     }
 
     /// <summary>Prepares the probe for texts (tokenized with the model's tokenizer).</summary>
@@ -40,17 +41,16 @@ public sealed class PerplexityProbe
     /// <summary>The unsteered model's perplexity on the texts.</summary>
     public double Unsteered { get; }
 
-    /// <summary>The perplexity with <paramref name="steering"/> installed at <paramref name="coefficient"/>.</summary>
-    public PerplexityMeasurement Measure(Func<double, IDisposable> steering, double coefficient)
+    /// <summary>The perplexity with the model steered by <paramref name="steering"/> at <paramref name="coefficient"/> (per call).</summary>
+    public PerplexityMeasurement Measure(Func<double, SteeringSpec> steering, double coefficient)
     {
         ArgumentNullException.ThrowIfNull(steering);
-        using (steering(coefficient))
-            return new PerplexityMeasurement(coefficient, Perplexity(), Unsteered);
+        return new PerplexityMeasurement(coefficient, Perplexity(steering(coefficient)), Unsteered);
     }
 
-    private double Perplexity()
+    private double Perplexity(SteeringSpec? steering)
     {
-        var sums = EvaluationBatches.TokenLogProbabilities(_model, _texts, _scoredFrom, _options.BatchSize).Sums;
+        var sums = EvaluationBatches.TokenLogProbabilities(_model, _texts, _scoredFrom, _options.BatchSize, steering).Sums;
         return Math.Exp(-sums.Sum() / _tokens);
     }
 }

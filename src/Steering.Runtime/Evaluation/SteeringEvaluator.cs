@@ -1,4 +1,5 @@
 using System;
+using Steering.Editing;
 
 namespace Steering.Evaluation;
 
@@ -21,9 +22,9 @@ public sealed class SteeringEvaluator : IDisposable
     /// <summary>The perplexity of neutral texts, or null.</summary>
     public PerplexityProbe? Perplexity { get; init; }
 
-    /// <summary>Every given probe's measurement with <paramref name="steering"/> installed at <paramref name="coefficient"/>.</summary>
+    /// <summary>Every given probe's measurement with the model steered by <paramref name="steering"/> at <paramref name="coefficient"/> (per call).</summary>
     /// <exception cref="SteeringException">No probe was given, or the coefficient is not finite.</exception>
-    public SteeringEvaluation Evaluate(Func<double, IDisposable> steering, double coefficient)
+    public SteeringEvaluation Evaluate(Func<double, SteeringSpec> steering, double coefficient)
     {
         ArgumentNullException.ThrowIfNull(steering);
         if (Effect is null && Kl is null && LogProb is null && Perplexity is null)

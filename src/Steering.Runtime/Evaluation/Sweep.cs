@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Steering.Editing;
 
 namespace Steering.Evaluation;
 
@@ -17,7 +18,7 @@ public static class Sweep
     /// <param name="progress">Told after each evaluation.</param>
     /// <exception cref="SteeringException">No points, no coefficients, a repeated point, or a coefficient that is not finite.</exception>
     public static SweepTable Run(SteeringEvaluator evaluator, IReadOnlyList<string> points, IReadOnlyList<double> coefficients,
-        Func<string, Func<double, IDisposable>> steeringAt, IProgress<SweepRow>? progress = null)
+        Func<string, Func<double, SteeringSpec>> steeringAt, IProgress<SweepRow>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(evaluator);
         ArgumentNullException.ThrowIfNull(points);

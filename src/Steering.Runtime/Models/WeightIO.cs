@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using Steering.Checkpoints;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -30,8 +31,12 @@ internal static class WeightIO
 
     /// <summary>Copies every parameter of <paramref name="parameters"/> from the checkpoint; returns warnings about tensors nothing uses.</summary>
     /// <exception cref="CheckpointException">A tensor is missing or has another shape than the config needs.</exception>
+    /// <remarks>
+    /// With <paramref name="memoryMap"/>, a CPU parameter whose tensor is stored in its dtype is set to a view of the file's
+    /// mapping (<see cref="ModelLoadOptions.MemoryMap"/>) rather than filled.
+    /// </remarks>
     public static List<string> Load(IReadOnlyList<(string Name, Parameter Parameter)> parameters, WeightMap map,
-        CheckpointWeights weights, string family)
+        CheckpointWeights weights, string family, bool memoryMap = false)
     {
         var sourceOf = new Dictionary<string, string>(StringComparer.Ordinal);
         var missing = new List<string>();
@@ -53,6 +58,13 @@ internal static class WeightIO
                 if (!entry.Shape.SequenceEqual(parameter.shape))
                     throw new CheckpointException(weights.Folder,
                         $"tensor '{entry.Name}' is [{string.Join(", ", entry.Shape)}]; the config needs [{string.Join(", ", parameter.shape)}]");
+                if (memoryMap && parameter.device_type == DeviceType.CPU && weights.TryMap(entry.Name, parameter.dtype) is { } mapped)
+                {
+                    // The parameter takes the mapping's storage (its own, never written, is freed). set_ returns the
+                    // parameter itself, which must stay alive.
+                    using (mapped) parameter.set_(mapped);
+                    continue;
+                }
                 // Straight into the parameter, one tensor at a time: no second copy of the model ever exists.
                 weights.LoadInto(entry.Name, parameter);
             }

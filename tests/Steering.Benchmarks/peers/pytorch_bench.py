@@ -9,14 +9,35 @@ package is needed; with transformers installed, --hf uses its GPT2LMHeadModel in
 
     python3 pytorch_bench.py --threads 1 --rounds 3
     python3 pytorch_bench.py --threads 2 --hf
+    python3 pytorch_bench.py --threads 1 --peer-figures   # prefill and fp32 batch-1 decode only (what --peers compares)
+
+Debian's python3-torch (1.13, /usr/bin/python3) calls whatever libblas.so.3 the system provides: the reference BLAS
+unless an optimized one is installed (apt-get install libopenblas0-pthread); the BLAS in use is printed.
 """
 import argparse
 import math
+import os
 import statistics
+import sys
 import time
 
-import torch
-import torch.nn.functional as F
+
+def _threads_argument():
+    """--threads, read before torch loads: OpenBLAS and OpenMP size their thread pools from the environment when loaded."""
+    for i, arg in enumerate(sys.argv):
+        if arg == "--threads" and i + 1 < len(sys.argv):
+            return sys.argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, _threads_argument())
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the C# harness: a spinning thread takes a shared core
+
+import torch  # noqa: E402  (after the environment above)
+import torch.nn.functional as F  # noqa: E402
 
 LAYERS, WIDTH, HEADS, INNER, VOCAB, CONTEXT = 12, 768, 12, 3072, 50257, 1024
 PROMPT, NEW, PREFILL = 16, 64, 128
@@ -109,17 +130,29 @@ def build(dtype, hf):
     return Gpt2().to(dtype)
 
 
+def blas_library():
+    """The BLAS shared library this process loaded (Linux), else torch's build setting."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+        return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "none mapped"
+    except OSError:
+        return "unknown (not Linux)"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hf", action="store_true", help="transformers' GPT2LMHeadModel instead of the plain GPT-2 here")
+    parser.add_argument("--peer-figures", action="store_true", help="only prefill 1x128 and fp32 batch-1 decode")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     g = torch.Generator().manual_seed(1234)
     prompt = lambda batch, length: torch.randint(0, VOCAB, (batch, length), generator=g)
     print(f"PyTorch {torch.__version__} eager, {torch.get_num_threads()} threads, {'transformers GPT2LMHeadModel' if args.hf else 'plain GPT-2'}")
+    print(f"BLAS: {blas_library()}; {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"each figure: best of {args.rounds} rounds after a warm-up [median]")
 
     def best(run, smallest=False):
@@ -128,17 +161,22 @@ def main():
         values = [run() for _ in range(args.rounds)]
         return (min(values) if smallest else max(values)), statistics.median(values)
 
-    models = {name: build(dtype, args.hf) for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16), ("f16", torch.float16))}
-    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
+    dtypes = {"fp32": torch.float32} if args.peer_figures else {"fp32": torch.float32, "bf16": torch.bfloat16, "f16": torch.float16}
+    models = {name: build(dtype, args.hf) for name, dtype in dtypes.items()}
     one, long = prompt(1, PROMPT), prompt(1, PREFILL)
     rate = lambda name, prompts: lambda: prompts.shape[0] * (NEW - 1) / generate(models[name], prompts, NEW, dtypes[name])[1]
     top, median = best(lambda: 1000 * generate(models["fp32"], long, 1, torch.float32)[0], smallest=True)
     print(f"  prefill 1x{PREFILL}, fp32 (ms)        {top:8.1f} [{median:6.1f}]")
     base = None
-    for label, name, prompts in (("fp32, batch 1", "fp32", one), ("bf16 weights, batch 1", "bf16", one),
-                                 ("f16 weights, batch 1", "f16", one), ("fp32, batch 4", "fp32", prompt(4, PROMPT)),
-                                 ("fp32, batch 8", "fp32", prompt(8, PROMPT))):
-        top, median = best(rate(name, prompts))
+    cases = (("fp32, batch 1", "fp32", one), ("bf16 weights, batch 1", "bf16", one),
+             ("f16 weights, batch 1", "f16", one), ("fp32, batch 4", "fp32", prompt(4, PROMPT)),
+             ("fp32, batch 8", "fp32", prompt(8, PROMPT)))
+    for label, name, prompts in cases[:1] if args.peer_figures else cases:
+        try:
+            top, median = best(rate(name, prompts))
+        except RuntimeError as error:  # e.g. torch 1.13 has no CPU float16 matmul or layer norm
+            print(f"  decode {label:<26} not supported by this torch on the CPU: {str(error).splitlines()[0]}")
+            continue
         base = base or (top, median)
         print(f"  decode {label:<26} {top:8.1f} [{median:6.1f}] tokens/s  {top / base[0]:5.2f}x [{median / base[1]:.2f}x]")
 

@@ -172,6 +172,28 @@ public sealed class SafetensorsFileTests : System.IDisposable
     }
 
     [Fact]
+    public void Conversions_reuse_one_staging_buffer_across_tensors()
+    {
+        using var scope = NewDisposeScope();
+        // BF16 1, -2 and 0.5, 3, -0.25 (the top halves of their float32 bit patterns), read into float64.
+        var header = """{"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[3],"data_offsets":[4,10]}}""";
+        using var file = SafetensorsFile.Open(_temp.Write("w.safetensors",
+            Build(header, 0x80, 0x3F, 0x00, 0xC0, 0x00, 0x3F, 0x40, 0x40, 0x80, 0xBE)));
+        using var staging = new StagingBuffer();
+        var a = zeros(2, ScalarType.Float64);
+        var b = zeros(3, ScalarType.Float64);
+
+        file.LoadInto("b", b, SafetensorsFile.StagingBytes, staging);
+        var kept = staging.Take(ScalarType.BFloat16, 1);
+        staging.Return(kept);
+        file.LoadInto("a", a, SafetensorsFile.StagingBytes, staging);
+
+        Assert.Equal([1.0, -2.0], a.data<double>().ToArray());
+        Assert.Equal([0.5, 3.0, -0.25], b.data<double>().ToArray());
+        Assert.Same(kept, staging.Take(ScalarType.BFloat16, 3)); // the 3-element buffer served the 2-element tensor too
+    }
+
+    [Fact]
     public void LoadInto_names_a_bad_bool_byte_by_its_element_in_any_chunk()
     {
         using var scope = NewDisposeScope();
@@ -206,6 +228,51 @@ public sealed class SafetensorsFileTests : System.IDisposable
         }
 
         var error = Assert.Throws<CheckpointException>(() => file.Load("w"));
+        Assert.Contains("truncated after it was opened", error.Message, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryMap_views_tensors_stored_in_the_asked_type_and_the_view_outlives_the_file()
+    {
+        using var scope = NewDisposeScope();
+        // F32 1, -2 then BF16 0.5, 3; the header padded with spaces to 8 bytes, as Hugging Face and our writer pad it.
+        var header = """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[2,1],"data_offsets":[8,12]}}""";
+        header = header.PadRight((header.Length + 7) / 8 * 8);
+        var file = SafetensorsFile.Open(_temp.Write("w.safetensors", Build(header, 0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x00, 0xC0, 0x00, 0x3F, 0x40, 0x40)));
+
+        var a = file.TryMap("a", ScalarType.Float32)!;
+        var b = file.TryMap("b", ScalarType.BFloat16)!;
+        Assert.Null(file.TryMap("a", ScalarType.Float64)); // another type: the caller reads and converts
+        file.Dispose();
+
+        Assert.Equal([1f, -2f], a.data<float>().ToArray());
+        Assert.Equal([2L, 1L], b.shape);
+        Assert.Equal([0.5, 3.0], b.to(ScalarType.Float64).flatten().data<double>().ToArray());
+    }
+
+    [Fact]
+    public void TryMap_declines_data_not_aligned_to_its_element_size()
+    {
+        using var scope = NewDisposeScope();
+        var header = """{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"""; // 54 bytes: data starts at byte 62
+        using var file = SafetensorsFile.Open(_temp.Write("w.safetensors", Build(header, 0x00, 0x00, 0x80, 0x3F)));
+
+        Assert.Null(file.TryMap("a", ScalarType.Float32));
+    }
+
+    [Fact]
+    public void A_file_truncated_after_it_was_opened_is_a_clear_error_when_mapping_too()
+    {
+        using var scope = NewDisposeScope();
+        var header = """{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}""".PadRight(64);
+        var path = _temp.Write("w.safetensors", Build(header, new byte[16]));
+        using var file = SafetensorsFile.Open(path);
+        using (var writer = System.IO.File.OpenHandle(path, System.IO.FileMode.Open, System.IO.FileAccess.Write, System.IO.FileShare.ReadWrite))
+        {
+            System.IO.RandomAccess.SetLength(writer, new System.IO.FileInfo(path).Length - 8);
+        }
+
+        var error = Assert.Throws<CheckpointException>(() => file.TryMap("w", ScalarType.Float32));
         Assert.Contains("truncated after it was opened", error.Message, System.StringComparison.Ordinal);
     }
 

@@ -84,6 +84,60 @@ public sealed class PerCallSteeringTests
     }
 
     [Fact]
+    public void Rows_adding_one_vector_with_their_own_coefficients_and_positions_equal_each_row_alone()
+    {
+        using var model = TinyGpt2.Create();
+        using var scope = NewDisposeScope();
+        var v = Vector(model.Dimensions.DModel, 10, 6);
+        const string at = "blocks.0.resid_post";
+        SteeringSpec Add(double coefficient, PositionSelector? positions = null, VectorScaling scaling = VectorScaling.AsGiven) =>
+            SteeringSpec.Empty.Add(at, v, coefficient, new AddOptions { Positions = positions, Scaling = scaling });
+        // One kind of edit (an addition of v) under every coefficient, position selector and CAST decision: one op.
+        ExpectEachRowAsAlone(model,
+        [
+            Add(2), Add(-3), Add(0), null, Add(2), Add(1.5, PositionSelector.Generated), Add(-1, PositionSelector.First(2)),
+            Add(4, PositionSelector.Last(1)), Add(3).When("blocks.0.resid_mid", v, -1), Add(3).When("blocks.0.resid_mid", v, 1),
+        ]);
+        // Rows under other kinds of edit too (an ablation, a unit-scaled addition, two additions): each kind on its own rows.
+        ExpectEachRowAsAlone(model,
+        [
+            Add(2), SteeringSpec.Empty.Ablate(at, v), Add(-2, PositionSelector.Generated), null, Add(3, scaling: VectorScaling.Unit),
+            Add(1).Then(Add(-4, PositionSelector.Prompt)), Add(2).Then(Add(0.5)), SteeringSpec.Empty.Ablate(at, v, PositionSelector.First(1)),
+        ]);
+    }
+
+    /// <summary>A left-padded batch of prompts of several lengths, row r steered by <paramref name="specs"/>[r] (a session
+    /// each), read and then two tokens decoded: every row's logits are what that row gets alone.</summary>
+    private static void ExpectEachRowAsAlone(HookedTransformer model, SteeringSpec?[] specs)
+    {
+        int[][] shapes = [[464, 3290], [40, 892, 6844, 389], [40, 892, 6844]];
+        var prompts = specs.Select((_, row) => shapes[row % shapes.Length]).ToArray();
+        var rows = new RowSteering(model.Hooks, specs.Select(s => s is null ? null : new SteeringSession(s, model.Hooks)).ToList());
+        var (ids, mask) = TokenBatch.LeftPad(prompts, model.SpecialTokens.PaddingId, model.Device);
+        using var cache = model.CreateCache();
+        var batched = new List<Tensor> { model.Forward(ids, mask, cache, lastPositionLogits: true, rows) };
+        var steps = new List<Tensor>();
+        for (var step = 0; step < 2; step++)
+        {
+            steps.Add(batched[^1][.., -1].argmax(-1).unsqueeze(1));
+            batched.Add(model.Forward(steps[^1], null, cache, lastPositionLogits: true, rows));
+        }
+        Assert.True((batched[0][0] - batched[0][3]).abs().max().item<float>() > 1e-2, "row 0's steering must change its logits (row 3: same prompt)");
+        for (var row = 0; row < specs.Length; row++)
+        {
+            using var own = model.CreateCache();
+            var alone = new RowSteering(model.Hooks, [specs[row] is { } spec ? new SteeringSession(spec, model.Hooks) : null]);
+            var logits = model.Forward(model.TokenTensor(prompts[row]), null, own, lastPositionLogits: true, alone);
+            TensorAssert.Close(logits[0], batched[0][row], 2e-5);
+            for (var step = 0; step < steps.Count; step++)
+            {
+                logits = model.Forward(steps[step][row..(row + 1)], null, own, lastPositionLogits: true, alone);
+                TensorAssert.Close(logits[0], batched[step + 1][row], 2e-5);
+            }
+        }
+    }
+
+    [Fact]
     public void A_spec_per_call_equals_the_same_spec_installed_by_a_scope()
     {
         using var model = TinyGpt2.Create();

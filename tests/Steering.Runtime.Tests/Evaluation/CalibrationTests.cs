@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Steering.Editing;
 using Steering.Evaluation;
 using Steering.Tests.Support;
 using static TorchSharp.torch;
@@ -89,7 +90,7 @@ public sealed class CalibrationTests : IClassFixture<TinyGpt2Folder>
     public void Kl_targets_must_be_positive_and_finite()
     {
         using var probe = KlProbe.FromText(_model, Prompts);
-        Func<double, IDisposable> none = _ => _model.Hooks.CreateScope();
+        Func<double, SteeringSpec> none = _ => SteeringSpec.Empty;
         Assert.Contains("positive finite", Assert.Throws<SteeringException>(() => Calibration.ForKl(probe, none, double.NaN)).Message);
         Assert.Contains("positive finite", Assert.Throws<SteeringException>(() => Calibration.ForKl(probe, none, 0)).Message);
         Assert.Contains("between 0 and 100", Assert.Throws<SteeringException>(() => Calibration.ForKl(probe, none, 1, 120)).Message);

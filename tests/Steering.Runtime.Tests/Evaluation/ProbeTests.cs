@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using Steering.Editing;
 using Steering.Evaluation;
 using Steering.Generation;
@@ -30,7 +32,7 @@ public sealed class ProbeTests : IClassFixture<TinyGpt2Folder>, IDisposable
 
     public void Dispose() => _vector.Dispose();
 
-    private Func<double, IDisposable> Steering => CoefficientSteering.AddVector(_model, Hook, _vector);
+    private Func<double, SteeringSpec> Steering => CoefficientSteering.AddVector(_model, Hook, _vector);
 
     /// <summary>The logits of one unpadded prompt, steered by c·vector, in float64.</summary>
     private Tensor Logits(IReadOnlyList<int> ids, double coefficient)
@@ -69,6 +71,38 @@ public sealed class ProbeTests : IClassFixture<TinyGpt2Folder>, IDisposable
         Assert.Equal(all.Average(), measured.Mean, 4);
         Assert.True(measured.Mean > 1e-3, $"the steering should change the distributions; mean KL {measured.Mean}");
         Assert.Equal(0, probe.Measure(Steering, 0).Summary.Max);
+    }
+
+    [Fact]
+    public async Task A_probe_steers_its_own_calls_only_so_an_unsteered_caller_beside_it_is_unaffected()
+    {
+        var prompt = _model.Tokenizer.Encode(Prompts[2]);
+        float[] Unsteered()
+        {
+            using var scope = NewDisposeScope();
+            return _model.Forward(_model.TokenTensor(prompt)).flatten().data<float>().ToArray();
+        }
+        var expected = Unsteered();
+        using var probe = KlProbe.FromText(_model, Prompts, options: new EvaluationOptions { ReferenceCacheBytes = 0, BatchSize = 2 });
+        var alone = probe.Measure(Steering, 6).Mean;
+        Assert.True(alone > 1e-3, $"the steering should change the distributions; mean KL {alone}");
+
+        using var start = new Barrier(2);
+        var measuring = Task.Run(() =>
+        {
+            start.SignalAndWait();
+            return Enumerable.Range(0, 3).Select(_ => probe.Measure(Steering, 6).Mean).ToList();
+        });
+        var reading = Task.Run(() =>
+        {
+            start.SignalAndWait();
+            var results = new List<float[]>();
+            while (!measuring.IsCompleted || results.Count < 3) results.Add(Unsteered());
+            return results;
+        });
+        Assert.All(await measuring, mean => Assert.Equal(alone, mean));
+        Assert.All(await reading, logits => Assert.Equal(expected, logits));
+        Assert.False(_model.Hooks.AnyHooked);
     }
 
     [Fact]

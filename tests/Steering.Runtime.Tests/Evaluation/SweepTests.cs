@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using Steering.Editing;
 using Steering.Evaluation;
 using Steering.Tests.Support;
 using static TorchSharp.torch;
@@ -52,7 +53,7 @@ public sealed class SweepTests : IClassFixture<TinyGpt2Folder>
     {
         using var vector = zeros(32);
         using var evaluator = new SteeringEvaluator { Kl = KlProbe.FromText(_model, new[] { "Hi" }) };
-        Func<string, Func<double, IDisposable>> at = point => CoefficientSteering.AddVector(_model, point, vector);
+        Func<string, Func<double, SteeringSpec>> at = point => CoefficientSteering.AddVector(_model, point, vector);
         Assert.Contains("no points", Assert.Throws<SteeringException>(() => Sweep.Run(evaluator, Array.Empty<string>(), new[] { 1.0 }, at)).Message);
         Assert.Contains("no coefficients", Assert.Throws<SteeringException>(() => Sweep.Run(evaluator, new[] { "blocks.0.resid_pre" }, Array.Empty<double>(), at)).Message);
         Assert.Contains("not a finite number", Assert.Throws<SteeringException>(() => Sweep.Run(evaluator, new[] { "blocks.0.resid_pre" }, new[] { 1, double.PositiveInfinity }, at)).Message);
