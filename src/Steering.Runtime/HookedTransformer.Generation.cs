@@ -99,7 +99,6 @@ public partial class HookedTransformer
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var logits = forward();
-        return sampler.Next(logits[.., -1]).cpu().data<long>().ToArray();
+        return sampler.NextIds(forward());
     }
 }

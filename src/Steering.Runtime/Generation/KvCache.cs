@@ -61,20 +61,44 @@ public sealed class KvCache : IDisposable
         return (Write(_keys, _grownKeys, layer, keys, cached, total), Write(_values, _grownValues, layer, values, cached, total));
     }
 
+    /// <summary>
+    /// This block's key and value buffers ([batch, heads, capacity, d_head], contiguous) with room for the new positions
+    /// after the Cached ones, for a kernel that writes them itself; like <see cref="Extend"/>, what it writes is kept
+    /// only on <see cref="Commit"/>.
+    /// </summary>
+    /// <param name="layer">The block.</param>
+    /// <param name="added">The new keys' shape [batch, heads, positions, d_head].</param>
+    /// <param name="dtype">The keys' dtype.</param>
+    /// <param name="device">The keys' device.</param>
+    internal (Tensor Keys, Tensor Values, int Cached) Reserve(int layer, long[] added, ScalarType dtype, Device device)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var cached = Length;
+        var total = cached + added[2];
+        return (Room(_keys, _grownKeys, layer, added, dtype, device, cached, total), Room(_values, _grownValues, layer, added, dtype, device, cached, total), cached);
+    }
+
     /// <summary>Writes <paramref name="added"/> after the <paramref name="cached"/> positions of the layer's buffer, growing it if full.</summary>
     private static Tensor Write(Tensor?[] buffers, Tensor?[] grown, int layer, Tensor added, int cached, long total)
     {
-        var buffer = buffers[layer];
+        var buffer = Room(buffers, grown, layer, added.shape, added.dtype, added.device, cached, total);
+        buffer.narrow(2, cached, added.shape[2]).copy_(added);
+        return buffer.narrow(2, 0, total);
+    }
+
+    /// <summary>The layer's buffer, replaced by a longer one (the cached positions copied over) when it holds fewer than <paramref name="total"/>.</summary>
+    private static Tensor Room(Tensor?[] buffers, Tensor?[] grown, int layer, long[] added, ScalarType dtype, Device device, int cached, long total)
+    {
+        var buffer = grown[layer] ?? buffers[layer];
         if (buffer is null || buffer.shape[2] < total)
         {
-            var shape = added.shape;
+            var shape = (long[])added.Clone();
             shape[2] = Math.Max(total, 2 * (buffer?.shape[2] ?? 0));
-            var larger = empty(shape, added.dtype, added.device);
+            var larger = empty(shape, dtype, device);
             if (cached > 0) larger.narrow(2, 0, cached).copy_(buffer!.narrow(2, 0, cached));
             grown[layer] = buffer = larger;
         }
-        buffer.narrow(2, cached, added.shape[2]).copy_(added);
-        return buffer.narrow(2, 0, total);
+        return buffer;
     }
 
     /// <summary>Keeps what the pass just added; <paramref name="isToken"/> is [batch, Length + new] for all positions now cached.</summary>

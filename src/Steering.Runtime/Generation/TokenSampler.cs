@@ -1,4 +1,5 @@
 using System;
+using Steering.Models.Kernels;
 using static TorchSharp.torch;
 
 namespace Steering.Generation;
@@ -31,6 +32,10 @@ internal sealed class TokenSampler : IDisposable
         if (options.TopP is not null && !(options.TopP > 0 && options.TopP <= 1))
             throw new SteeringException($"top-p {options.TopP} must be in (0, 1]");
     }
+
+    /// <summary>[batch, 1, d_vocab] logits (one position per sequence) → each sequence's next token id.</summary>
+    public long[] NextIds(Tensor logits) =>
+        (_generator is null ? GreedyArgmax.TryCompute(logits) : null) ?? Next(logits[.., -1]).cpu().data<long>().ToArray();
 
     /// <summary>[batch, d_vocab] logits → [batch] int64 token ids.</summary>
     public Tensor Next(Tensor logits)

@@ -1,6 +1,7 @@
 using System;
 using Steering.Generation;
 using Steering.Models.Decoder;
+using Steering.Models.Kernels;
 using static TorchSharp.torch;
 
 namespace Steering.Models.Gpt2;
@@ -37,7 +38,10 @@ internal sealed class Gpt2Attention : nn.Module
         var pass = decoderPass.Pass;
         var bias = decoderPass.Mask.Bias();
         long batch = x.shape[0], length = x.shape[1], width = x.shape[2];
-        var qkv = _qkv.Forward(x).split(width, 2);
+        var qkvOutput = _qkv.Forward(x);
+        if (DecodeStep(qkvOutput, decoderPass, cache) is { } decoded)
+            return _projection.Forward(_hooks.Z.Run(decoded, pass).reshape(batch, length, width));
+        var qkv = qkvOutput.split(width, 2);
         var q = _hooks.Q.Run(qkv[0].view(batch, length, _heads, _headWidth), pass).transpose(1, 2);
         var k = _hooks.K.Run(qkv[1].view(batch, length, _heads, _headWidth), pass).transpose(1, 2);
         var v = _hooks.V.Run(qkv[2].view(batch, length, _heads, _headWidth), pass).transpose(1, 2);
@@ -60,5 +64,20 @@ internal sealed class Gpt2Attention : nn.Module
         }
         z = _hooks.Z.Run(z.transpose(1, 2), pass);
         return _projection.Forward(z.reshape(batch, length, width));
+    }
+
+    /// <summary>
+    /// z [batch, 1, heads, d_head] of a decode step computed in one kernel call (<see cref="SingleQueryAttention"/>),
+    /// or null to take the general path: only when one new position meets the cache and no hook or edit observes q, k,
+    /// v, the scores or the pattern (each of those points needs its tensor; z's hook still runs on the result).
+    /// </summary>
+    private Tensor? DecodeStep(Tensor qkv, DecoderPass decoderPass, KvCache? cache)
+    {
+        var pass = decoderPass.Pass;
+        if (cache is null || qkv.shape[1] != 1 || !SingleQueryAttention.Enabled || _hooks.Q.IsObservedIn(pass) || _hooks.K.IsObservedIn(pass)
+            || _hooks.V.IsObservedIn(pass) || _hooks.Scores.IsObservedIn(pass) || _hooks.Pattern.IsObservedIn(pass))
+            return null;
+        var (keys, values, cached) = cache.Reserve(_layer, new[] { qkv.shape[0], _heads, 1L, _headWidth }, qkv.dtype, qkv.device);
+        return SingleQueryAttention.TryCompute(qkv, keys, values, cached, decoderPass.Mask.Bias(), _scale);
     }
 }
