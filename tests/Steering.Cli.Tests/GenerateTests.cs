@@ -36,6 +36,15 @@ public sealed class GenerateTests(TinyModelFixture tiny)
         Assert.Contains(model.Tokenizer.Decode(First) + expected[0].Text, run.Out);
     }
 
+    [Fact]
+    public void Memory_mapped_weights_generate_the_ids_read_weights_do()
+    {
+        var read = PrintedIds(Steer.Ok("generate", tiny.ModelDir, "--ids", "464,3290,389", "--greedy", "--print-ids", "--max-new-tokens", "8"));
+        var mapped = PrintedIds(Steer.Ok("generate", tiny.ModelDir, "--ids", "464,3290,389", "--greedy", "--print-ids", "--max-new-tokens", "8", "--memory-map"));
+        Assert.Single(read);
+        Assert.Equal(read[0], mapped[0]);
+    }
+
     [Theory]
     [InlineData("float16", ScalarType.Float16)]
     [InlineData("bfloat16", ScalarType.BFloat16)]

@@ -16,11 +16,15 @@ internal class LoadSettings : SteerSettings
     [DefaultValue("float32")]
     public string DType { get; set; } = "float32";
 
+    [CommandOption("--memory-map")]
+    [Description("Map the weight files instead of reading them (fast start, shared pages; see ModelLoadOptions.MemoryMap). Only for files nothing rewrites while the model runs.")]
+    public bool MemoryMap { get; set; }
+
     /// <summary>Loads the model in <paramref name="folder"/> with these options, under a spinner when interactive.</summary>
     /// <exception cref="SteeringException">The folder is not a loadable model, or the device or dtype is unknown.</exception>
     public HookedTransformer LoadModel(string folder, Terminal terminal, bool warn = true)
     {
-        var options = new ModelLoadOptions { Device = Device, DType = DTypeNames.Parse(DType) };
+        var options = new ModelLoadOptions { Device = Device, DType = DTypeNames.Parse(DType), MemoryMap = MemoryMap };
         var model = terminal.Status($"Loading {folder}", () => HookedTransformer.Load(folder, options));
         if (warn)
         {
