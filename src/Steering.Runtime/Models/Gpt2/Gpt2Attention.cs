@@ -39,7 +39,7 @@ internal sealed class Gpt2Attention : nn.Module
         var bias = decoderPass.Mask.Bias();
         long batch = x.shape[0], length = x.shape[1], width = x.shape[2];
         var qkvOutput = _qkv.Forward(x);
-        if (DecodeStep(qkvOutput, decoderPass, cache) is { } decoded)
+        if (DecodeStep(qkvOutput, bias, pass, cache) is { } decoded)
             return _projection.Forward(_hooks.Z.Run(decoded, pass).reshape(batch, length, width));
         var qkv = qkvOutput.split(width, 2);
         var q = _hooks.Q.Run(qkv[0].view(batch, length, _heads, _headWidth), pass).transpose(1, 2);
@@ -71,13 +71,12 @@ internal sealed class Gpt2Attention : nn.Module
     /// or null to take the general path: only when one new position meets the cache and no hook or edit observes q, k,
     /// v, the scores or the pattern (each of those points needs its tensor; z's hook still runs on the result).
     /// </summary>
-    private Tensor? DecodeStep(Tensor qkv, DecoderPass decoderPass, KvCache? cache)
+    private Tensor? DecodeStep(Tensor qkv, Tensor bias, Hooks.ForwardPass pass, KvCache? cache)
     {
-        var pass = decoderPass.Pass;
         if (cache is null || qkv.shape[1] != 1 || !SingleQueryAttention.Enabled || _hooks.Q.IsObservedIn(pass) || _hooks.K.IsObservedIn(pass)
             || _hooks.V.IsObservedIn(pass) || _hooks.Scores.IsObservedIn(pass) || _hooks.Pattern.IsObservedIn(pass))
             return null;
         var (keys, values, cached) = cache.Reserve(_layer, new[] { qkv.shape[0], _heads, 1L, _headWidth }, qkv.dtype, qkv.device);
-        return SingleQueryAttention.TryCompute(qkv, keys, values, cached, decoderPass.Mask.Bias(), _scale);
+        return SingleQueryAttention.TryCompute(qkv, keys, values, cached, bias, _scale);
     }
 }

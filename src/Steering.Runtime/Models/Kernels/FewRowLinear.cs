@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
 using TorchSharp;
@@ -98,7 +96,7 @@ internal static unsafe class FewRowLinear
         var output = empty(shape, ScalarType.Float32);
         try
         {
-            var problem = new Problem(Address(weight), bias is null ? 0 : Address(bias), Address(contiguous), Address(output),
+            var problem = new Problem(TensorMemory.Address(weight), bias is null ? 0 : TensorMemory.Address(bias), TensorMemory.Address(contiguous), TensorMemory.Address(output),
                 (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, elements);
             Run(problem, threads);
             if (dtype == ScalarType.Float32) return output;
@@ -146,9 +144,6 @@ internal static unsafe class FewRowLinear
         BFloat16,
         Float16,
     }
-
-    private static nint Address(Tensor tensor) =>
-        (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
 
     /// <summary>One product's operands (addresses of tensors the caller keeps alive) and shape.</summary>
     private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, Elements Elements)

@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -31,7 +29,7 @@ internal static unsafe class GreedyArgmax
         if (width == 0 || width > int.MaxValue) return null;
         var rows = logits.NumberOfElements / width;
         var result = new long[rows];
-        var data = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(logits.bytes));
+        var data = TensorMemory.Floats(logits);
         for (long row = 0; row < rows; row++)
             result[row] = Row(data + row * width, (int)width);
         return result;

@@ -1,6 +1,4 @@
 using System;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,7 +50,7 @@ internal static unsafe class SingleQueryAttention
         var scores = new float[(total + 15) & ~15];
         fixed (float* scoreBuffer = scores)
         {
-            float* q = Address(qkv), k = Address(keys), v = Address(values), b = Address(bias), output = Address(z);
+            float* q = TensorMemory.Floats(qkv), k = TensorMemory.Floats(keys), v = TensorMemory.Floats(values), b = TensorMemory.Floats(bias), output = TensorMemory.Floats(z);
             for (long row = 0; row < batch; row++)
             {
                 for (long head = 0; head < heads; head++)
@@ -121,7 +119,4 @@ internal static unsafe class SingleQueryAttention
         for (; i < n; i++) sum += a[i] * b[i];
         return sum;
     }
-
-    private static float* Address(Tensor tensor) =>
-        (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tensor.bytes));
 }
