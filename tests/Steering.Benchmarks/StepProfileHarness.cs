@@ -65,12 +65,16 @@ public static class StepProfileHarness
         return 0;
     }
 
-    public static int Run(int threads, int rounds, int batch)
+    /// <param name="threads">libtorch's intra-op threads (the kernels' too).</param>
+    /// <param name="rounds">Timed rounds after the warm-up.</param>
+    /// <param name="batch">Sequences decoded together.</param>
+    /// <param name="dtype">The weights' (and so the step's) type: float32, or bfloat16/float16 to see what a 16-bit step spends differently.</param>
+    public static int Run(int threads, int rounds, int batch, ScalarType dtype = ScalarType.Float32)
     {
         set_num_threads(threads);
-        Console.WriteLine($"decode step profile — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s), batch {batch}");
+        Console.WriteLine($"decode step profile — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s), batch {batch}, {dtype}");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; figures: median [best] of {rounds} rounds, µs per step");
-        using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
+        using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small, dtype);
         var prompts = BenchmarkModels.RandomPrompts(batch, GenerationBenchmarks.PromptTokens, model.Dimensions.DVocab);
         using var noGrad = no_grad();
 
@@ -79,7 +83,7 @@ public static class StepProfileHarness
         // Whole steps and the parts alone alternate within every round, so outside load falls on both alike.
         var step = new List<double>();
         var allocated = 0.0;
-        var parts = Parts(model, batch).ToList();
+        var parts = Parts(model, batch, dtype).ToList();
         var times = parts.Select(_ => new List<double>()).ToArray();
         for (var round = -1; round < rounds; round++)
         {
@@ -226,13 +230,13 @@ public static class StepProfileHarness
     private sealed record Part(string Name, int Count, Action Run, Action<int>? Cold = null);
 
     /// <summary>Every part of a decode step with the shapes of a step at position ~48 (16-token prompt, 64 new tokens).</summary>
-    private static IEnumerable<Part> Parts(HookedTransformer model, int batch)
+    private static IEnumerable<Part> Parts(HookedTransformer model, int batch, ScalarType dtype)
     {
         var d = model.Dimensions;
         var weights = model.NamedParameters().ToDictionary(p => p.Name, p => (Tensor)p.Parameter);
         const int Past = 48;
-        var x = randn(batch, 1, d.DModel).DetachFromDisposeScope();
-        var hidden = randn(batch, 1, d.DMlp).DetachFromDisposeScope();
+        var x = randn(batch, 1, d.DModel, dtype).DetachFromDisposeScope();
+        var hidden = randn(batch, 1, d.DMlp, dtype).DetachFromDisposeScope();
         var products = new List<(Tensor Input, Tensor Weight, Tensor Bias)>();
         for (var layer = 0; layer < d.NLayers; layer++)
         {
@@ -254,7 +258,7 @@ public static class StepProfileHarness
         yield return new("layer_norm [b,1,768]", 2 * d.NLayers + 1, () => nn.functional.layer_norm(x, new long[] { d.DModel }, lnWeight, lnBias, 1e-5));
         yield return new("residual add [b,1,768]", 2 * d.NLayers + 1, () => _ = x + x);
         yield return new("gelu tanh [b,1,3072]", d.NLayers, () => nn.functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh));
-        var qkvOut = randn(batch, 1, 3 * d.DModel).DetachFromDisposeScope();
+        var qkvOut = randn(batch, 1, 3 * d.DModel, dtype).DetachFromDisposeScope();
         yield return new("split qkv + 3 view + 3 transpose", d.NLayers, () =>
         {
             var qkv = qkvOut.split(d.DModel, 2);
@@ -262,8 +266,8 @@ public static class StepProfileHarness
         });
 
         var cache = new KvCache(d.NLayers);
-        var keys = randn(batch, d.NHeads, Past, d.DHead);
-        var newKey = randn(batch, 1, d.NHeads, d.DHead).DetachFromDisposeScope().transpose(1, 2);
+        var keys = randn(batch, d.NHeads, Past, d.DHead, dtype);
+        var newKey = randn(batch, 1, d.NHeads, d.DHead, dtype).DetachFromDisposeScope().transpose(1, 2);
         using (NewDisposeScope())
         {
             // Twice, so the second grows the buffers (to twice the length) and appends measured below do not.
@@ -275,19 +279,19 @@ public static class StepProfileHarness
         keys.Dispose();
         yield return new("KV cache append (2 narrow+copy_+narrow)", d.NLayers, () => cache.Extend(0, newKey, newKey));
 
-        var query = randn(batch, d.NHeads, 1, d.DHead).DetachFromDisposeScope();
+        var query = randn(batch, d.NHeads, 1, d.DHead, dtype).DetachFromDisposeScope();
         var (allKeys, allValues) = cache.Extend(0, newKey, newKey);
         allKeys.DetachFromDisposeScope();
         allValues.DetachFromDisposeScope();
         var isToken = ones(batch, Past + 2, ScalarType.Bool).DetachFromDisposeScope();
-        var bias = new AttentionMask(isToken, 1, ScalarType.Float32).Bias().DetachFromDisposeScope();
+        var bias = new AttentionMask(isToken, 1, dtype).Bias().DetachFromDisposeScope();
         yield return new("SDPA, 1 query × 50 keys, with bias", d.NLayers, () => nn.functional.scaled_dot_product_attention(query, allKeys, allValues, bias));
         var qkvQuery = qkvOut.split(d.DModel, 2)[0].view(batch, 1, d.NHeads, d.DHead).transpose(1, 2).DetachFromDisposeScope();
         yield return new("SDPA as in the step (q a view of the qkv output)", d.NLayers, () => nn.functional.scaled_dot_product_attention(qkvQuery, allKeys, allValues, bias));
-        var (kernelKeys, kernelValues, kernelCached) = cache.Reserve(0, new[] { batch, d.NHeads, 1L, d.DHead }, ScalarType.Float32, CPU);
+        var (kernelKeys, kernelValues, kernelCached) = cache.Reserve(0, new[] { batch, d.NHeads, 1L, d.DHead }, dtype, CPU);
         yield return new("decode attention kernel (SingleQueryAttention)", d.NLayers, () => SingleQueryAttention.TryCompute(qkvOut, kernelKeys, kernelValues, kernelCached, bias, 0.125));
         yield return new("z transpose + reshape [b,1,768]", d.NLayers, () => query.transpose(1, 2).transpose(1, 2).reshape(batch, 1, d.DModel));
-        yield return new("attention mask bias (per pass)", 1, () => new AttentionMask(isToken, 1, ScalarType.Float32).Bias());
+        yield return new("attention mask bias (per pass)", 1, () => new AttentionMask(isToken, 1, dtype).Bias());
 
         var last = Enumerable.Range(0, batch).Select(i => (long)i).ToArray();
         var pastIsToken = ones(batch, Past, ScalarType.Bool).DetachFromDisposeScope();
@@ -308,7 +312,7 @@ public static class StepProfileHarness
         var ids1 = zeros(batch, 1, ScalarType.Int64).DetachFromDisposeScope();
         yield return new("embeddings: 2 index_select + view + add", 1, () =>
             _ = wte.index_select(0, ids1.reshape(-1)).view(batch, 1, d.DModel) + wpe.index_select(0, ids1.reshape(-1)).view(batch, 1, d.DModel));
-        var logits = randn(batch, 1, d.DVocab).DetachFromDisposeScope();
+        var logits = randn(batch, 1, d.DVocab, dtype).DetachFromDisposeScope();
         yield return new("next token: logits[.., -1].argmax → long[]", 1, () => _ = logits[.., -1].argmax(-1).cpu().data<long>().ToArray());
         yield return new("next token: argmax in C# (GreedyArgmax)", 1, () => GreedyArgmax.TryCompute(logits));
         yield return new("head input narrow (last position)", 1, () => x.narrow(1, 0, 1));

@@ -88,6 +88,72 @@ public sealed class FewRowLinearTests
     }
 
     /// <summary>
+    /// 16-bit products are the float32 products of the same (widened) operands rounded once, as libtorch's
+    /// <c>to(dtype)</c> rounds: bit-for-bit equal to the float32 kernels' result converted by libtorch, every row count,
+    /// both layouts, ragged shapes (the kernels write 16-bit outputs themselves, through vector and scalar stores).
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void Sixteen_bit_products_are_float32_products_rounded_as_libtorch_rounds(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
+        for (var rows = 1; rows <= maxRows; rows++)
+        {
+            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (16, 50), (96, 7), (40, 96), (33, 161), (768, 4100) })
+            {
+                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+                var (x32, weight32, bias32) = (x.to(ScalarType.Float32), weight.to(ScalarType.Float32), bias!.to(ScalarType.Float32));
+                AssertSameBits(FewRowLinear.Linear(x32, weight32, bias32, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, bias, threads: 1));
+                AssertSameBits(FewRowLinear.Linear(x32, weight32, null, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, null, threads: 1));
+                AssertSameBits(FewRowLinear.Conv1D(x32, weight32.t().contiguous(), bias32, threads: 1).to(dtype), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bfloat16 rounding against libtorch's float32 → bfloat16 conversion on every upper half (sign, exponent and the
+    /// 7 kept mantissa bits: zeros, subnormals, normals, infinities) with lower halves at and around the tie, its
+    /// neighbours and random ones — bit-for-bit, through the vector store and the scalar one; NaNs stay NaNs.
+    /// </summary>
+    [Fact]
+    public void BFloat16_rounding_is_libtorchs_bit_for_bit()
+    {
+        using var scope = NewDisposeScope();
+        var random = new Random(5);
+        var lowers = new uint[] { 0, 1, 0x7FFF, 0x8000, 0x8001, 0xFFFF, (uint)random.Next(0x10000), (uint)random.Next(0x10000) };
+        var bits = new uint[(1 << 16) * lowers.Length];
+        for (var upper = 0u; upper < 1 << 16; upper++)
+        {
+            for (var l = 0; l < lowers.Length; l++) bits[upper * lowers.Length + l] = upper << 16 | lowers[l];
+        }
+        var floats = MemoryMarshal.Cast<uint, float>(bits).ToArray();
+        var expected = MemoryMarshal.Cast<byte, ushort>(tensor(floats).to(ScalarType.BFloat16).bytes).ToArray();
+        var vector = new ushort[floats.Length];
+        unsafe
+        {
+            fixed (float* from = floats)
+            fixed (ushort* to = vector)
+            {
+                for (var i = 0; i < floats.Length; i += 16)
+                    BFloat16Elements.Store16(System.Runtime.Intrinsics.Vector512.Load(from + i), to + i);
+            }
+        }
+        for (var i = 0; i < floats.Length; i++)
+        {
+            var scalar = BFloat16Elements.Narrow(floats[i]);
+            if (float.IsNaN(floats[i]))
+            {
+                Assert.True(float.IsNaN(BFloat16Elements.Scalar(vector[i])) && float.IsNaN(BFloat16Elements.Scalar(scalar)), $"0x{bits[i]:X8} is NaN");
+                continue;
+            }
+            Assert.True(expected[i] == vector[i] && expected[i] == scalar, $"0x{bits[i]:X8}: libtorch 0x{expected[i]:X4}, vector 0x{vector[i]:X4}, scalar 0x{scalar:X4}");
+        }
+    }
+
+    /// <summary>
     /// The float16 weight reader widens all 65536 bit patterns exactly — normals, subnormals, ±0, ±∞ and NaNs — compared
     /// with .NET's scalar <see cref="System.Half"/> conversion, through a product: weight [65536, 1] against x = 1.
     /// </summary>
@@ -136,6 +202,11 @@ public sealed class FewRowLinearTests
         var inOut = weight.t().contiguous();
         Assert.True(FewRowLinear.Linear(x, weight, bias, threads: 1).eq(FewRowLinear.Linear(x, weight, bias, threads: 3)).all().item<bool>());
         Assert.True(FewRowLinear.Conv1D(x, inOut, bias!, threads: 1).eq(FewRowLinear.Conv1D(x, inOut, bias!, threads: 3)).all().item<bool>());
+        // bfloat16 (one row): each thread rounds its own columns.
+        var (x16, weight16, bias16) = Operands(1, 768, 16_500, withBias: true, ScalarType.BFloat16);
+        Assert.True(FewRowLinear.Linear(x16, weight16, bias16, threads: 1).eq(FewRowLinear.Linear(x16, weight16, bias16, threads: 3)).all().item<bool>());
+        var inOut16 = weight16.t().contiguous();
+        Assert.True(FewRowLinear.Conv1D(x16, inOut16, bias16!, threads: 1).eq(FewRowLinear.Conv1D(x16, inOut16, bias16!, threads: 3)).all().item<bool>());
     }
 
     [Fact]
@@ -181,6 +252,13 @@ public sealed class FewRowLinearTests
         var weight = (randn(new long[] { outFeatures, inFeatures }, generator: generator) * 0.1).to(dtype);
         var bias = withBias ? randn(new long[] { outFeatures }, generator: generator).to(dtype) : null;
         return (x, weight, bias);
+    }
+
+    private static void AssertSameBits(Tensor expected, Tensor actual)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        Assert.Equal(expected.dtype, actual.dtype);
+        Assert.True(expected.bytes.SequenceEqual(actual.bytes), "the 16-bit results differ from the float32 results rounded by libtorch");
     }
 
     private static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>

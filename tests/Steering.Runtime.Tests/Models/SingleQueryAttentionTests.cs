@@ -9,7 +9,9 @@ namespace Steering.Tests.Models;
 /// The decode-attention kernel against attention written out in float64 from its definition (softmax(q·kᵀ·scale +
 /// bias)·v, libtorch in float64 as the independent arithmetic): several sequences, head widths that are and are not
 /// multiples of 16, key counts that are not, left padding masked out, a sequence whose every key is masked; and the
-/// new key and value land in the cache buffers at the next position. On a CPU without AVX-512 the kernel declines.
+/// new key and value land in the cache buffers at the next position; in float32, and in bfloat16 and float16 (the
+/// reference then takes the 16-bit operands exactly, and the result may differ by its one rounding to 16 bits). On a
+/// CPU without AVX-512 the kernel declines.
 /// </summary>
 public sealed class SingleQueryAttentionTests
 {
@@ -20,18 +22,24 @@ public sealed class SingleQueryAttentionTests
     [InlineData(2, 2, 8, 3, 0)]
     public void Matches_float64_attention_and_writes_the_new_key_and_value(int batch, int heads, int width, int padding, int cached)
     {
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16, ScalarType.Float16 })
+            MatchesFloat64Attention(batch, heads, width, padding, cached, dtype);
+    }
+
+    private static void MatchesFloat64Attention(int batch, int heads, int width, int padding, int cached, ScalarType dtype)
+    {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator(7);
         var capacity = cached + 1 + 3;
-        var qkv = randn(new long[] { batch, 1, 3L * heads * width }, generator: generator);
-        var keys = randn(new long[] { batch, heads, capacity, width }, generator: generator);
-        var values = randn(new long[] { batch, heads, capacity, width }, generator: generator);
+        var qkv = randn(new long[] { batch, 1, 3L * heads * width }, generator: generator).to(dtype);
+        var keys = randn(new long[] { batch, heads, capacity, width }, generator: generator).to(dtype);
+        var values = randn(new long[] { batch, heads, capacity, width }, generator: generator).to(dtype);
         // Row 0 has `padding` leading padding positions (as left-padded prompts do; all of them masked when padding
         // exceeds the cache); the others none.
         var isToken = ones(batch, cached + 1, ScalarType.Bool);
         if (padding > 0) isToken[0].narrow(0, 0, Math.Min(padding, cached + 1)).fill_(false);
-        var bias = new AttentionMask(isToken, 1, ScalarType.Float32).Bias();
+        var bias = new AttentionMask(isToken, 1, dtype).Bias();
         var scale = 1.0 / Math.Sqrt(width) * 0.9;
 
         var z = SingleQueryAttention.TryCompute(qkv, keys, values, cached, bias, scale);
@@ -52,8 +60,11 @@ public sealed class SingleQueryAttentionTests
         var expected = weights.matmul(allValues).transpose(1, 2);
 
         Assert.Equal(new long[] { batch, 1, heads, width }, z.shape);
-        var error = (z.to(ScalarType.Float64) - expected).abs().max().item<double>();
-        Assert.True(error <= 1e-5, $"largest error {error:E2}");
+        Assert.Equal(dtype, z.dtype);
+        // float32: rounding order only; 16-bit: one rounding of each result (relative 2⁻⁸ for bfloat16, 2⁻¹¹ for float16).
+        var tolerance = dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 } + 1e-5;
+        var error = ((z.to(ScalarType.Float64) - expected).abs() / expected.abs().clamp_min(1.0)).max().item<double>();
+        Assert.True(error <= tolerance, $"{dtype}: largest relative error {error:E2}");
     }
 
     [Fact]

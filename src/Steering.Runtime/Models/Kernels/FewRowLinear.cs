@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
 using TorchSharp;
@@ -88,25 +89,33 @@ internal static unsafe class FewRowLinear
         if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
-        // float32 input is read in place; 16-bit input is widened once (the kernels compute in float32).
-        var input = dtype == ScalarType.Float32 ? x : x.to(ScalarType.Float32);
-        var contiguous = input.is_contiguous() ? input : input.contiguous();
+        // float32 input is read in place; 16-bit input is widened once into native memory and the outputs are written
+        // in the weights' type by the kernels (no libtorch conversions: two calls per product, each cold in a decode step).
+        var contiguous = x.is_contiguous() ? x : x.contiguous();
         var shape = x.shape;
         shape[^1] = outFeatures;
-        var output = empty(shape, ScalarType.Float32);
+        var output = empty(shape, dtype);
+        var widened = dtype == ScalarType.Float32 ? null : (float*)NativeMemory.AlignedAlloc((nuint)(rows * inFeatures * sizeof(float)), 64);
         try
         {
-            var problem = new Problem(TensorMemory.Address(weight), bias is null ? 0 : TensorMemory.Address(bias), TensorMemory.Address(contiguous), TensorMemory.Address(output),
-                (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, elements);
+            var input = TensorMemory.Address(contiguous);
+            if (widened is not null) Widen(elements, input, widened, rows * inFeatures);
+            var problem = new Problem(TensorMemory.Address(weight), bias is null ? 0 : TensorMemory.Address(bias), widened is null ? input : (nint)widened,
+                TensorMemory.Address(output), (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, elements);
             Run(problem, threads);
-            if (dtype == ScalarType.Float32) return output;
-            using (output) return output.to(dtype);
+            return output;
         }
         finally
         {
+            if (widened is not null) NativeMemory.AlignedFree(widened);
             if (!ReferenceEquals(contiguous, x)) contiguous.Dispose();
-            if (!ReferenceEquals(input, x)) input.Dispose();
         }
+    }
+
+    private static void Widen(Elements elements, nint from, float* to, long count)
+    {
+        if (elements == Elements.BFloat16) RowKernels.Widen<BFloat16Elements, ushort>((ushort*)from, to, count);
+        else RowKernels.Widen<Float16Elements, ushort>((ushort*)from, to, count);
     }
 
     private static Elements? ElementsOf(ScalarType dtype) => dtype switch
@@ -145,7 +154,7 @@ internal static unsafe class FewRowLinear
         Float16,
     }
 
-    /// <summary>One product's operands (addresses of tensors the caller keeps alive) and shape.</summary>
+    /// <summary>One product's operands (addresses of tensors the caller keeps alive; the input float32) and shape.</summary>
     private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, Elements Elements)
     {
         public void Compute(int first, int end)
@@ -167,9 +176,9 @@ internal static unsafe class FewRowLinear
         private void Compute<TE, T>(int first, int end) where TE : struct, IWeightElements<T> where T : unmanaged
         {
             if (WeightIsOutIn)
-                RowKernels.OutIn<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, first, end);
+                RowKernels.OutIn<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (T*)Output, Rows, InFeatures, OutFeatures, first, end);
             else
-                RowKernels.InOut<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, first, end);
+                RowKernels.InOut<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (T*)Output, Rows, InFeatures, OutFeatures, first, end);
         }
     }
 }

@@ -6,9 +6,10 @@ namespace Steering.Models.Kernels;
 /// <summary>
 /// y = x·Wᵀ + b (or x·W + b) for a few rows of x (decode steps: one row per sequence), written for memory bandwidth:
 /// every weight is read from memory once per call whatever the number of rows (up to <see cref="MaxGroup"/> rows per
-/// pass), 16 floats per AVX-512 load, with float32 accumulation. Inputs and outputs are float32; weights are float32 or
-/// a 16-bit type (read through an <see cref="IWeightElements{T}"/>). Each method computes a range of output columns,
-/// so callers can split one product across threads.
+/// pass), 16 floats per AVX-512 load, with float32 accumulation. Weights, biases and outputs are float32 or a 16-bit
+/// type (read and written through an <see cref="IWeightElements{T}"/>: each output rounded once from its float32 sum);
+/// inputs are float32 (16-bit inputs are widened first, <see cref="Widen{TE,T}"/>). Each method computes a range of
+/// output columns, so callers can split one product across threads.
 /// </summary>
 /// <remarks>
 /// What was measured (tests/Steering.Benchmarks/README.md, "Kernels, second pass"): the weights are read in one
@@ -37,13 +38,14 @@ internal static unsafe class RowKernels
     // times slower, and a decode step would run it dozens of times before tiering up (a strip kernel left to tiering
     // measured 4× slower).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void OutIn<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
+    public static void OutIn<TE, T>(T* w, T* bias, float* x, T* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
         for (var r = 0; r < rows; r += MaxGroup)
         {
             var group = System.Math.Min(MaxGroup, rows - r);
-            float* xr = x + (long)r * inFeatures, yr = y + (long)r * outFeatures;
+            float* xr = x + (long)r * inFeatures;
+            T* yr = y + (long)r * outFeatures;
             if (group == 1) OutInOneRow<TE, T>(w, bias, xr, yr, inFeatures, first, end);
             else if (group == 2) OutInRows<TE, T, TwoRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
             else if (group <= 4) OutInRows<TE, T, FourRows>(w, bias, xr, yr, group, inFeatures, outFeatures, first, end);
@@ -57,7 +59,7 @@ internal static unsafe class RowKernels
     /// strips of columns with every row's sums in registers (<see cref="InOutStrips{TE,T,TG}"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void InOut<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
+    public static void InOut<TE, T>(T* w, T* bias, float* x, T* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
         if (rows == 1) InOutOneRow<TE, T>(w, bias, x, y, inFeatures, outFeatures, first, end);
@@ -68,7 +70,7 @@ internal static unsafe class RowKernels
 
     /// <summary>One x row against [out, in] weights, one weight row (one sequential stream) at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OutInOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int first, int end)
+    private static void OutInOneRow<TE, T>(T* w, T* bias, float* x, T* y, int n, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
         for (var o = first; o < end; o++)
@@ -88,7 +90,7 @@ internal static unsafe class RowKernels
             }
             var sum = Vector512.Sum(a0 + a1);
             for (; i < n; i++) sum += TE.Scalar(wo[i]) * x[i];
-            y[o] = sum + (bias is null ? 0f : TE.Scalar(bias[o]));
+            y[o] = TE.Narrow(sum + (bias is null ? 0f : TE.Scalar(bias[o])));
         }
     }
 
@@ -102,7 +104,7 @@ internal static unsafe class RowKernels
     /// interleaved streams are read slower than one.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void OutInRows<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
+    private static void OutInRows<TE, T, TG>(T* w, T* bias, float* x, T* y, int group, int n, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
     {
         float* x0 = x, x1 = Row(x, 1, group, n), x2 = Row(x, 2, group, n), x3 = Row(x, 3, group, n);
@@ -137,22 +139,27 @@ internal static unsafe class RowKernels
                 var xk = x + (long)k * n;
                 var sa = sums[k];
                 for (var t = i; t < n; t++) sa += TE.Scalar(wa[t]) * xk[t];
-                y[(long)k * outFeatures + o] = sa + (bias is null ? 0f : TE.Scalar(bias[o]));
+                y[(long)k * outFeatures + o] = TE.Narrow(sa + (bias is null ? 0f : TE.Scalar(bias[o])));
             }
         }
     }
 
-    /// <summary>One x row against [in, out] weights: y[block] += x[i]·w[i, block], weight rows in order.</summary>
+    /// <summary>
+    /// One x row against [in, out] weights: y[block] += x[i]·w[i, block], weight rows in order. 16-bit outputs are summed
+    /// in a float32 block and rounded once, when the block is done.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InOutOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int outFeatures, int first, int end)
+    private static void InOutOneRow<TE, T>(T* w, T* bias, float* x, T* y, int n, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
-        for (var j = first; j < end; j++) y[j] = bias is null ? 0f : TE.Scalar(bias[j]);
+        var inPlace = typeof(T) == typeof(float);
+        var scratch = stackalloc float[inPlace ? 0 : OneRowColumnBlock];
         for (var block = first; block < end; block += OneRowColumnBlock)
         {
             var width = System.Math.Min(OneRowColumnBlock, end - block);
             var vectorWidth = width & ~15;
-            var yb = y + block;
+            var yb = inPlace ? (float*)(y + block) : scratch;
+            for (var j = 0; j < width; j++) yb[j] = bias is null ? 0f : TE.Scalar(bias[block + j]);
             for (var i = 0; i < n; i++)
             {
                 var wi = w + (long)i * outFeatures + block;
@@ -163,6 +170,7 @@ internal static unsafe class RowKernels
                     Vector512.FusedMultiplyAdd(TE.Load16(wi + j), cv, Vector512.Load(yb + j)).Store(yb + j);
                 for (; j < width; j++) yb[j] += c * TE.Scalar(wi[j]);
             }
+            if (!inPlace) Narrow<TE, T>(yb, y + block, width);
         }
     }
 
@@ -175,18 +183,23 @@ internal static unsafe class RowKernels
     /// strip of <see cref="InOutStrips{TE,T,TG}"/>.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InOutRows<TE, T>(T* w, T* bias, float* x, float* y, int rows, int inFeatures, int outFeatures, int first, int end)
+    private static void InOutRows<TE, T>(T* w, T* bias, float* x, T* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
-        for (var r = 0; r < rows; r++)
-        {
-            var row = y + (long)r * outFeatures;
-            for (var j = first; j < end; j++) row[j] = bias is null ? 0f : TE.Scalar(bias[j]);
-        }
+        // 16-bit outputs: each row's block summed in float32 (rows RowsColumnBlock apart) and rounded once at its end.
+        var inPlace = typeof(T) == typeof(float);
+        var scratch = stackalloc float[inPlace ? 0 : rows * RowsColumnBlock];
+        long stride = inPlace ? outFeatures : RowsColumnBlock;
         for (var block = first; block < end; block += RowsColumnBlock)
         {
             var width = System.Math.Min(RowsColumnBlock, end - block);
             var vectorWidth = width & ~15;
+            var sums = inPlace ? (float*)(y + block) : scratch;
+            for (var r = 0; r < rows; r++)
+            {
+                var row = sums + r * stride;
+                for (var j = 0; j < width; j++) row[j] = bias is null ? 0f : TE.Scalar(bias[block + j]);
+            }
             var i = 0;
             for (; i + 4 <= inFeatures; i += 4)
             {
@@ -194,7 +207,7 @@ internal static unsafe class RowKernels
                 for (var r = 0; r < rows; r++)
                 {
                     var xr = x + (long)r * inFeatures + i;
-                    var yr = y + (long)r * outFeatures + block;
+                    var yr = sums + r * stride;
                     Vector512<float> c0 = Vector512.Create(xr[0]), c1 = Vector512.Create(xr[1]);
                     Vector512<float> c2 = Vector512.Create(xr[2]), c3 = Vector512.Create(xr[3]);
                     for (var j = 0; j < vectorWidth; j += 16)
@@ -216,9 +229,13 @@ internal static unsafe class RowKernels
                 for (var r = 0; r < rows; r++)
                 {
                     var c = x[(long)r * inFeatures + i];
-                    var yr = y + (long)r * outFeatures + block;
+                    var yr = sums + r * stride;
                     for (var j = 0; j < width; j++) yr[j] += c * TE.Scalar(wi[j]);
                 }
+            }
+            if (!inPlace)
+            {
+                for (var r = 0; r < rows; r++) Narrow<TE, T>(sums + r * stride, y + (long)r * outFeatures + block, width);
             }
         }
     }
@@ -230,7 +247,7 @@ internal static unsafe class RowKernels
     /// <see cref="InOutRows{TE,T}"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InOutStrips<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int first, int end)
+    private static void InOutStrips<TE, T, TG>(T* w, T* bias, float* x, T* y, int group, int n, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
     {
         var strips = (end - first) / 48;
@@ -258,7 +275,7 @@ internal static unsafe class RowKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InOutStrip48<TE, T, TG>(T* w, T* bias, float* x, float* y, int group, int n, int outFeatures, int j)
+    private static void InOutStrip48<TE, T, TG>(T* w, T* bias, float* x, T* y, int group, int n, int outFeatures, int j)
         where TE : struct, IWeightElements<T> where T : unmanaged where TG : struct, IRowGroup
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
@@ -315,22 +332,46 @@ internal static unsafe class RowKernels
             bc = TE.Load16(bias + j + 32);
         }
         var yj = y + j;
-        StoreStripRow(yj, a0 + ba, b0 + bb, c0 + bc);
-        if (group > 1) StoreStripRow(yj + outFeatures, a1 + ba, b1 + bb, c1 + bc);
-        if (group > 2) StoreStripRow(yj + 2L * outFeatures, a2 + ba, b2 + bb, c2 + bc);
-        if (group > 3) StoreStripRow(yj + 3L * outFeatures, a3 + ba, b3 + bb, c3 + bc);
-        if (group > 4) StoreStripRow(yj + 4L * outFeatures, a4 + ba, b4 + bb, c4 + bc);
-        if (group > 5) StoreStripRow(yj + 5L * outFeatures, a5 + ba, b5 + bb, c5 + bc);
-        if (group > 6) StoreStripRow(yj + 6L * outFeatures, a6 + ba, b6 + bb, c6 + bc);
-        if (group > 7) StoreStripRow(yj + 7L * outFeatures, a7 + ba, b7 + bb, c7 + bc);
+        StoreStripRow<TE, T>(yj, a0 + ba, b0 + bb, c0 + bc);
+        if (group > 1) StoreStripRow<TE, T>(yj + outFeatures, a1 + ba, b1 + bb, c1 + bc);
+        if (group > 2) StoreStripRow<TE, T>(yj + 2L * outFeatures, a2 + ba, b2 + bb, c2 + bc);
+        if (group > 3) StoreStripRow<TE, T>(yj + 3L * outFeatures, a3 + ba, b3 + bb, c3 + bc);
+        if (group > 4) StoreStripRow<TE, T>(yj + 4L * outFeatures, a4 + ba, b4 + bb, c4 + bc);
+        if (group > 5) StoreStripRow<TE, T>(yj + 5L * outFeatures, a5 + ba, b5 + bb, c5 + bc);
+        if (group > 6) StoreStripRow<TE, T>(yj + 6L * outFeatures, a6 + ba, b6 + bb, c6 + bc);
+        if (group > 7) StoreStripRow<TE, T>(yj + 7L * outFeatures, a7 + ba, b7 + bb, c7 + bc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreStripRow(float* to, Vector512<float> a, Vector512<float> b, Vector512<float> c)
+    private static void StoreStripRow<TE, T>(T* to, Vector512<float> a, Vector512<float> b, Vector512<float> c)
+        where TE : struct, IWeightElements<T> where T : unmanaged
     {
-        a.Store(to);
-        b.Store(to + 16);
-        c.Store(to + 32);
+        TE.Store16(a, to);
+        TE.Store16(b, to + 16);
+        TE.Store16(c, to + 32);
+    }
+
+    /// <summary><paramref name="count"/> float32 sums rounded to <typeparamref name="T"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Narrow<TE, T>(float* from, T* to, int count)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        var j = 0;
+        for (; j + 16 <= count; j += 16) TE.Store16(Vector512.Load(from + j), to + j);
+        for (; j < count; j++) to[j] = TE.Narrow(from[j]);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> elements widened to float32 (16-bit inputs: the kernels read x as float32, so it is widened
+    /// once per product rather than at every use).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Widen<TE, T>(T* from, float* to, long count)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        long j = 0;
+        for (; j + 16 <= count; j += 16) TE.Load16(from + j).Store(to + j);
+        for (; j < count; j++) to[j] = TE.Scalar(from[j]);
     }
 
     /// <summary>x row <paramref name="k"/>, or the group's last row when the group has fewer (a repeat, not stored).</summary>

@@ -1,19 +1,28 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Steering.Models.Kernels;
 
 /// <summary>
-/// How a kernel reads weights of one storage type as float32: 16 at a time into a vector, or one. Implemented by
-/// structs so the JIT compiles each kernel once per storage type with the load inlined.
+/// How a kernel reads elements of one storage type (weights, biases, 16-bit inputs) as float32 — 16 at a time into a
+/// vector, or one — and writes its float32 results back in that type, rounded to nearest, ties to even, as libtorch's
+/// <c>to(dtype)</c> rounds. Implemented by structs so the JIT compiles each kernel once per storage type with the loads
+/// and stores inlined.
 /// </summary>
 internal unsafe interface IWeightElements<T> where T : unmanaged
 {
-    /// <summary>The 16 weights at <paramref name="p"/> as float32.</summary>
+    /// <summary>The 16 elements at <paramref name="p"/> as float32.</summary>
     static abstract Vector512<float> Load16(T* p);
 
-    /// <summary>One weight as float32.</summary>
+    /// <summary>One element as float32.</summary>
     static abstract float Scalar(T value);
+
+    /// <summary>16 float32 values rounded to this type, stored at <paramref name="p"/>.</summary>
+    static abstract void Store16(Vector512<float> values, T* p);
+
+    /// <summary>One float32 value rounded to this type.</summary>
+    static abstract T Narrow(float value);
 }
 
 /// <summary>float32 weights, read as they are.</summary>
@@ -24,11 +33,19 @@ internal readonly unsafe struct Float32Elements : IWeightElements<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store16(Vector512<float> values, float* p) => values.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Narrow(float value) => value;
 }
 
 /// <summary>
-/// bfloat16 weights: a bfloat16 is the upper half of a float32, so widening is exact — zero-extend to 32 bits and
-/// shift left by 16. Half the bytes come from memory; the arithmetic is float32.
+/// bfloat16: a bfloat16 is the upper half of a float32, so widening is exact — zero-extend to 32 bits and shift left by
+/// 16. Half the bytes come from memory; the arithmetic is float32. Narrowing rounds to nearest, ties to even, exactly as
+/// libtorch's vectorized CPU conversion (<c>cvtfp32_bf16</c>): add 0x7FFF plus the lowest kept bit, keep the upper half;
+/// a NaN becomes 0xFFFF (a NaN) as there.
 /// </summary>
 internal readonly unsafe struct BFloat16Elements : IWeightElements<ushort>
 {
@@ -38,10 +55,27 @@ internal readonly unsafe struct BFloat16Elements : IWeightElements<ushort>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(ushort value) => System.BitConverter.Int32BitsToSingle(value << 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store16(Vector512<float> values, ushort* p)
+    {
+        var bits = values.AsUInt32();
+        var rounded = Vector512.ShiftRightLogical(bits + (Vector512.ShiftRightLogical(bits, 16) & Vector512.Create(1u)) + Vector512.Create(0x7FFFu), 16);
+        var kept = Vector512.ConditionalSelect(Vector512.Equals(values, values).AsUInt32(), rounded, Vector512.Create(0xFFFFu));
+        Avx512F.ConvertToVector256UInt16(kept).Store(p);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort Narrow(float value)
+    {
+        if (float.IsNaN(value)) return 0xFFFF;
+        var bits = System.BitConverter.SingleToUInt32Bits(value);
+        return (ushort)((bits + ((bits >> 16) & 1) + 0x7FFF) >> 16);
+    }
 }
 
 /// <summary>
-/// IEEE binary16 (float16) weights, widened exactly in registers. .NET 10 exposes no half→float vector conversion
+/// IEEE binary16 (float16), widened exactly in registers. .NET 10 exposes no half→float vector conversion
 /// (no F16C / AVX-512 <c>vcvtph2ps</c> intrinsic, no <c>Vector512&lt;Half&gt;</c> arithmetic), so it is done with
 /// integer and float operations: sign, exponent and mantissa moved into float32 position and scaled by 2¹¹² (the
 /// difference of the exponent biases), which is exact for normal and subnormal values; infinities and NaNs (whose
@@ -73,4 +107,14 @@ internal readonly unsafe struct Float16Elements : IWeightElements<ushort>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(ushort value) => (float)System.BitConverter.UInt16BitsToHalf(value);
+
+    /// <summary>No vector float→half conversion either (see above): one at a time with .NET's correctly rounded cast.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store16(Vector512<float> values, ushort* p)
+    {
+        for (var lane = 0; lane < 16; lane++) p[lane] = Narrow(values.GetElement(lane));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort Narrow(float value) => System.BitConverter.HalfToUInt16Bits((System.Half)value);
 }
