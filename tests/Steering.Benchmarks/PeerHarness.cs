@@ -26,8 +26,25 @@ public static class PeerHarness
     private const int ContextSize = 256;
 
     /// <summary>Runs every figure at each of <paramref name="threadCounts"/>, <paramref name="rounds"/> timed rounds each after a warm-up.</summary>
-    public static int Run(IReadOnlyList<int> threadCounts, int rounds)
+    /// <param name="threadCounts">The thread counts, each run in turn.</param>
+    /// <param name="rounds">Timed rounds after the warm-up.</param>
+    /// <param name="ownOnly">Steering's own decode figures only (no llama.cpp, no prefill): a shorter run to compare changes.</param>
+    public static int Run(IReadOnlyList<int> threadCounts, int rounds, bool ownOnly = false)
     {
+        if (ownOnly)
+        {
+            Console.WriteLine($"Steering's own decode figures — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
+            using var fp32 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
+            var tokens = BenchmarkModels.RandomPrompts(1, PromptTokens, fp32.Dimensions.DVocab)[0].ToArray();
+            foreach (var threads in threadCounts)
+            {
+                set_num_threads(threads);
+                Console.WriteLine($"== {threads} thread{(threads == 1 ? "" : "s")}");
+                OwnFigures(fp32, tokens, rounds);
+            }
+            Console.WriteLine($"load average at end: {LoadAverage()}");
+            return 0;
+        }
         LlamaCppPeer.Prepare();
         Console.WriteLine($"Steering vs llama.cpp — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Console.WriteLine($"machine: {Environment.ProcessorCount} logical cores, {CpuModel()}, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
