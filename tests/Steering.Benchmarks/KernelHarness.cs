@@ -144,7 +144,7 @@ public static class KernelHarness
         var one = BenchmarkModels.RandomPrompts(1, GenerationBenchmarks.PromptTokens, fp32.Dimensions.DVocab);
         var created = Alternate(1, _ => TensorsPerStep(fp32, one));
         Console.WriteLine($"  tensors created per decode step (each one libtorch call or more), batch 1: libtorch {created[0][0]:F0}, kernels {created[1][0]:F0}");
-        foreach (var (name, model, batch) in new[] { ("fp32, batch 1", fp32, 1), ("bf16, batch 1", bf16, 1), ("f16, batch 1", f16, 1), ("fp32, batch 4", fp32, 4), ("fp32, batch 8", fp32, 8) })
+        foreach (var (name, model, batch) in new[] { ("fp32, batch 1", fp32, 1), ("bf16, batch 1", bf16, 1), ("f16, batch 1", f16, 1), ("fp32, batch 4", fp32, 4), ("fp32, batch 8", fp32, 8), ("bf16, batch 8", bf16, 8) })
         {
             var prompts = BenchmarkModels.RandomPrompts(batch, GenerationBenchmarks.PromptTokens, model.Dimensions.DVocab);
             var rates = Alternate(rounds, _ => PeerHarness.DecodeRate(model, prompts));

@@ -355,24 +355,33 @@ internal static unsafe class RowKernels
             bb = TE.Load16(bias + j + 16);
             bc = TE.Load16(bias + j + 32);
         }
-        var yj = y + j;
-        StoreStripRow<TE, T>(yj, a0 + ba, b0 + bb, c0 + bc);
-        if (group > 1) StoreStripRow<TE, T>(yj + outFeatures, a1 + ba, b1 + bb, c1 + bc);
-        if (group > 2) StoreStripRow<TE, T>(yj + 2L * outFeatures, a2 + ba, b2 + bb, c2 + bc);
-        if (group > 3) StoreStripRow<TE, T>(yj + 3L * outFeatures, a3 + ba, b3 + bb, c3 + bc);
-        if (group > 4) StoreStripRow<TE, T>(yj + 4L * outFeatures, a4 + ba, b4 + bb, c4 + bc);
-        if (group > 5) StoreStripRow<TE, T>(yj + 5L * outFeatures, a5 + ba, b5 + bb, c5 + bc);
-        if (group > 6) StoreStripRow<TE, T>(yj + 6L * outFeatures, a6 + ba, b6 + bb, c6 + bc);
-        if (group > 7) StoreStripRow<TE, T>(yj + 7L * outFeatures, a7 + ba, b7 + bb, c7 + bc);
+        // float32 sums go straight to y; 16-bit ones through a float32 buffer, rounded after the last use of the
+        // accumulators: float16's rounding calls out of the method, and a call while they are live made the JIT keep
+        // them on the stack inside the loop (the f16 strips ran 2× slower).
+        var inPlace = typeof(T) == typeof(float);
+        var sums = stackalloc float[inPlace ? 0 : 8 * 48];
+        var yj = inPlace ? (float*)(y + j) : sums;
+        long stride = inPlace ? outFeatures : 48;
+        StoreStripRow(yj, a0 + ba, b0 + bb, c0 + bc);
+        if (group > 1) StoreStripRow(yj + stride, a1 + ba, b1 + bb, c1 + bc);
+        if (group > 2) StoreStripRow(yj + 2 * stride, a2 + ba, b2 + bb, c2 + bc);
+        if (group > 3) StoreStripRow(yj + 3 * stride, a3 + ba, b3 + bb, c3 + bc);
+        if (group > 4) StoreStripRow(yj + 4 * stride, a4 + ba, b4 + bb, c4 + bc);
+        if (group > 5) StoreStripRow(yj + 5 * stride, a5 + ba, b5 + bb, c5 + bc);
+        if (group > 6) StoreStripRow(yj + 6 * stride, a6 + ba, b6 + bb, c6 + bc);
+        if (group > 7) StoreStripRow(yj + 7 * stride, a7 + ba, b7 + bb, c7 + bc);
+        if (!inPlace)
+        {
+            for (var r = 0; r < group; r++) Narrow<TE, T>(sums + r * 48, y + j + (long)r * outFeatures, 48);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreStripRow<TE, T>(T* to, Vector512<float> a, Vector512<float> b, Vector512<float> c)
-        where TE : struct, IWeightElements<T> where T : unmanaged
+    private static void StoreStripRow(float* to, Vector512<float> a, Vector512<float> b, Vector512<float> c)
     {
-        TE.Store16(a, to);
-        TE.Store16(b, to + 16);
-        TE.Store16(c, to + 32);
+        a.Store(to);
+        b.Store(to + 16);
+        c.Store(to + 32);
     }
 
     /// <summary><paramref name="count"/> float32 sums rounded to <typeparamref name="T"/>.</summary>
