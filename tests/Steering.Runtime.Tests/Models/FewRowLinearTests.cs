@@ -136,7 +136,7 @@ public sealed class FewRowLinearTests
         }
         for (var i = 0; i < floats.Length; i++)
         {
-            var scalar = BFloat16Elements.Narrow(floats[i]);
+            var scalar = BFloat16Elements.Round(floats[i]);
             if (float.IsNaN(floats[i]))
             {
                 Assert.True(float.IsNaN(BFloat16Elements.Scalar(vector[i])) && float.IsNaN(BFloat16Elements.Scalar(scalar)), $"0x{bits[i]:X8} is NaN");

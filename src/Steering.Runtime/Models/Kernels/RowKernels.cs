@@ -107,7 +107,7 @@ internal static unsafe class RowKernels
             }
             var sum = Vector512.Sum(a0 + a1);
             for (; i < n; i++) sum += TE.Scalar(wo[i]) * x[i];
-            y[o] = TE.Narrow(sum + (bias is null ? 0f : TE.Scalar(bias[o])));
+            y[o] = TE.Round(sum + (bias is null ? 0f : TE.Scalar(bias[o])));
         }
     }
 
@@ -158,7 +158,7 @@ internal static unsafe class RowKernels
                 var xk = x + (long)k * n;
                 var sa = sums[k];
                 for (var t = i; t < n; t++) sa += TE.Scalar(wa[t]) * xk[t];
-                y[(long)k * outFeatures + o] = TE.Narrow(sa + (bias is null ? 0f : TE.Scalar(bias[o])));
+                y[(long)k * outFeatures + o] = TE.Round(sa + (bias is null ? 0f : TE.Scalar(bias[o])));
             }
         }
     }
@@ -391,7 +391,7 @@ internal static unsafe class RowKernels
     {
         var j = 0;
         for (; j + 16 <= count; j += 16) TE.Store16(Vector512.Load(from + j), to + j);
-        for (; j < count; j++) to[j] = TE.Narrow(from[j]);
+        for (; j < count; j++) to[j] = TE.Round(from[j]);
     }
 
     /// <summary>

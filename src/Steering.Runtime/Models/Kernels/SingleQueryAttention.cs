@@ -142,7 +142,7 @@ internal static unsafe class SingleQueryAttention
         {
             var sum = 0f;
             for (var j = 0; j < count; j++) sum += scores[j] * TE.Scalar(values[(long)j * width + i]);
-            output[i] = TE.Narrow(sum * inverse);
+            output[i] = TE.Round(sum * inverse);
         }
     }
 

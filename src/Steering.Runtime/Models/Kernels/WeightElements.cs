@@ -22,7 +22,7 @@ internal unsafe interface IWeightElements<T> where T : unmanaged
     static abstract void Store16(Vector512<float> values, T* p);
 
     /// <summary>One float32 value rounded to this type.</summary>
-    static abstract T Narrow(float value);
+    static abstract T Round(float value);
 }
 
 /// <summary>float32 weights, read as they are.</summary>
@@ -38,12 +38,12 @@ internal readonly unsafe struct Float32Elements : IWeightElements<float>
     public static void Store16(Vector512<float> values, float* p) => values.Store(p);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Narrow(float value) => value;
+    public static float Round(float value) => value;
 }
 
 /// <summary>
 /// bfloat16: a bfloat16 is the upper half of a float32, so widening is exact — zero-extend to 32 bits and shift left by
-/// 16. Half the bytes come from memory; the arithmetic is float32. Narrowing rounds to nearest, ties to even, exactly as
+/// 16. Half the bytes come from memory; the arithmetic is float32. Rounding is to nearest, ties to even, exactly as
 /// libtorch's vectorized CPU conversion (<c>cvtfp32_bf16</c>): add 0x7FFF plus the lowest kept bit, keep the upper half;
 /// a NaN becomes 0xFFFF (a NaN) as there.
 /// </summary>
@@ -66,7 +66,7 @@ internal readonly unsafe struct BFloat16Elements : IWeightElements<ushort>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ushort Narrow(float value)
+    public static ushort Round(float value)
     {
         if (float.IsNaN(value)) return 0xFFFF;
         var bits = System.BitConverter.SingleToUInt32Bits(value);
@@ -112,9 +112,9 @@ internal readonly unsafe struct Float16Elements : IWeightElements<ushort>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store16(Vector512<float> values, ushort* p)
     {
-        for (var lane = 0; lane < 16; lane++) p[lane] = Narrow(values.GetElement(lane));
+        for (var lane = 0; lane < 16; lane++) p[lane] = Round(values.GetElement(lane));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ushort Narrow(float value) => System.BitConverter.HalfToUInt16Bits((System.Half)value);
+    public static ushort Round(float value) => System.BitConverter.HalfToUInt16Bits((System.Half)value);
 }
