@@ -4,8 +4,9 @@ using System.Runtime.Intrinsics;
 namespace Steering.Models.Kernels;
 
 /// <summary>
-/// How a kernel reads weights of one storage type as float32: 16 at a time into a vector, or one. Implemented by
-/// structs so the JIT compiles each kernel once per storage type with the load inlined.
+/// How a kernel reads weights (or activations) of one storage type as float32: 16 at a time into a vector, or one;
+/// and how it stores a float32 result in that type. Implemented by structs so the JIT compiles each kernel once per
+/// storage type with the load inlined.
 /// </summary>
 internal unsafe interface IWeightElements<T> where T : unmanaged
 {
@@ -14,6 +15,9 @@ internal unsafe interface IWeightElements<T> where T : unmanaged
 
     /// <summary>One weight as float32.</summary>
     static abstract float Scalar(T value);
+
+    /// <summary><paramref name="value"/> rounded to the nearest element of this type (ties to even), as libtorch casts.</summary>
+    static abstract T Round(float value);
 }
 
 /// <summary>float32 weights, read as they are.</summary>
@@ -24,6 +28,9 @@ internal readonly unsafe struct Float32Elements : IWeightElements<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Round(float value) => value;
 }
 
 /// <summary>
@@ -38,6 +45,15 @@ internal readonly unsafe struct BFloat16Elements : IWeightElements<ushort>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(ushort value) => System.BitConverter.Int32BitsToSingle(value << 16);
+
+    /// <summary>c10::BFloat16's round_to_nearest_even: add 0x7FFF plus the lowest kept bit, keep the upper half; NaN stays NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort Round(float value)
+    {
+        if (float.IsNaN(value)) return 0x7FC0;
+        var bits = System.BitConverter.SingleToUInt32Bits(value);
+        return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
+    }
 }
 
 /// <summary>
@@ -73,4 +89,7 @@ internal readonly unsafe struct Float16Elements : IWeightElements<ushort>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(ushort value) => (float)System.BitConverter.UInt16BitsToHalf(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ushort Round(float value) => System.BitConverter.HalfToUInt16Bits((System.Half)value);
 }
