@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>--step-profile</c>: where the time of one greedy decode step goes, GPT-2-small shape, batch 1 (or
-/// <c>--batch N</c>). First whole steps (the time between two yields of <see cref="HookedTransformer.GenerateSteps"/>),
+/// <c>--step-profile</c>: where the time of one greedy decode step goes, GPT-2-small shape (or the checkpoint of
+/// <c>--model DIR</c> in <c>--dtype</c>, e.g. the <c>--llama1b</c> folder), batch 1 (or <c>--batch N</c>). First whole steps (the time between two yields of <see cref="HookedTransformer.GenerateSteps"/>),
 /// then every part of a step alone with the shapes and counts a step has: the matrix products on the model's own
 /// weights (in the step's order, so they stream from memory as in the step), and each op outside them, repeated as
 /// often as one step runs it inside one dispose scope (so disposal is counted). Parts alone run with warm caches;
@@ -30,12 +30,12 @@ public static class StepProfileHarness
     /// <c>--step-ab</c>: each change of <see cref="Changes"/> off and on, alternating within every round (whole greedy
     /// decodes, tokens/s over all sequences), batch 1 and <paramref name="batches"/>.
     /// </summary>
-    public static int Compare(int threads, int rounds, int[] batches)
+    public static int Compare(int threads, int rounds, int[] batches, string? modelFolder, string dtype)
     {
         set_num_threads(threads);
         Console.WriteLine($"decode step changes, off vs on — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s)");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; tokens/s, median [best] of {rounds} rounds after a warm-up, off and on alternating");
-        using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
+        using var model = Model(modelFolder, dtype);
         foreach (var (name, change) in Changes.Append(("all of them", on => Array.ForEach(Changes, c => c.Switch(on)))))
         {
             foreach (var batch in batches)
@@ -65,16 +65,27 @@ public static class StepProfileHarness
         return 0;
     }
 
-    public static int Run(int threads, int rounds, int batch)
+    public static int Run(int threads, int rounds, int batch, string? modelFolder, string dtype)
     {
         set_num_threads(threads);
         Console.WriteLine($"decode step profile — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s), batch {batch}");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; figures: median [best] of {rounds} rounds, µs per step");
-        using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
+        using var model = Model(modelFolder, dtype);
         var prompts = BenchmarkModels.RandomPrompts(batch, GenerationBenchmarks.PromptTokens, model.Dimensions.DVocab);
         using var noGrad = no_grad();
 
         InSitu(model, prompts, rounds);
+        if (modelFolder is not null)
+        {
+            // The parts below are GPT-2's (its weight names and shapes); another model gets its whole steps only.
+            var steps = new List<double>();
+            for (var round = -1; round < rounds; round++)
+            {
+                if (WholeSteps(model, prompts) is var (perStep, _) && round >= 0) steps.Add(perStep);
+            }
+            Console.WriteLine($"  whole step (GenerateSteps, prompt excluded)      {Figure(steps)}");
+            return 0;
+        }
 
         // Whole steps and the parts alone alternate within every round, so outside load falls on both alike.
         var step = new List<double>();
@@ -106,6 +117,11 @@ public static class StepProfileHarness
         return 0;
     }
 
+    /// <summary>The GPT-2-small-shaped benchmark model, or the checkpoint in <paramref name="folder"/> in <paramref name="dtype"/>.</summary>
+    private static HookedTransformer Model(string? folder, string dtype) => folder is null
+        ? BenchmarkModels.Create(BenchmarkModels.Gpt2Small)
+        : HookedTransformer.Load(folder, new ModelLoadOptions { DType = dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32 });
+
     /// <summary>
     /// The step timed from inside: a timestamp at every hook point (a reading hook; the attention scores and pattern
     /// stay unhooked so the fused attention path runs) and at each yield; each stretch between two consecutive points
@@ -122,9 +138,9 @@ public static class StepProfileHarness
         using var scope = model.Hooks.CreateScope();
         foreach (var point in model.Hooks)
         {
-            // q, k, v, the scores and the pattern stay unhooked, so attention takes the step's own (unobserved) path.
-            if (point.Name.EndsWith(".attn.q", StringComparison.Ordinal) || point.Name.EndsWith(".attn.k", StringComparison.Ordinal) || point.Name.EndsWith(".attn.v", StringComparison.Ordinal)
-                || point.Name.EndsWith(".attn.scores", StringComparison.Ordinal) || point.Name.EndsWith(".attn.pattern", StringComparison.Ordinal)) continue;
+            // q, k, v (rotated or not), the scores and the pattern stay unhooked, so attention takes the step's own
+            // (unobserved) path.
+            if (new[] { ".attn.q", ".attn.k", ".attn.v", ".attn.rot_q", ".attn.rot_k", ".attn.scores", ".attn.pattern" }.Any(site => point.Name.EndsWith(site, StringComparison.Ordinal))) continue;
             var id = names.Count;
             names.Add(point.Name.StartsWith("blocks.", StringComparison.Ordinal) ? point.Name[(point.Name.IndexOf('.', 7) + 1)..] : point.Name);
             scope.Add(point, (_, _) =>
@@ -285,7 +301,10 @@ public static class StepProfileHarness
         var qkvQuery = qkvOut.split(d.DModel, 2)[0].view(batch, 1, d.NHeads, d.DHead).transpose(1, 2).DetachFromDisposeScope();
         yield return new("SDPA as in the step (q a view of the qkv output)", d.NLayers, () => nn.functional.scaled_dot_product_attention(qkvQuery, allKeys, allValues, bias));
         var (kernelKeys, kernelValues, kernelCached) = cache.Reserve(0, new[] { batch, d.NHeads, 1L, d.DHead }, ScalarType.Float32, CPU);
-        yield return new("decode attention kernel (SingleQueryAttention)", d.NLayers, () => SingleQueryAttention.TryCompute(qkvOut, kernelKeys, kernelValues, kernelCached, bias, 0.125));
+        var span = d.NHeads * d.DHead;
+        var step = new SingleQuery(batch, d.NHeads, d.NHeads, d.DHead, new NewHeads(qkvOut, 0, 3 * span), new NewHeads(qkvOut, span, 3 * span),
+            new NewHeads(qkvOut, 2 * span, 3 * span), bias, 0.125, Softcap: null, Rotary: null);
+        yield return new("decode attention kernel (SingleQueryAttention)", d.NLayers, () => SingleQueryAttention.TryCompute(step, kernelKeys, kernelValues, kernelCached));
         yield return new("z transpose + reshape [b,1,768]", d.NLayers, () => query.transpose(1, 2).transpose(1, 2).reshape(batch, 1, d.DModel));
         yield return new("attention mask bias (per pass)", 1, () => new AttentionMask(isToken, 1, ScalarType.Float32).Bias());
 
@@ -325,7 +344,7 @@ public static class StepProfileHarness
         yield return new("cold: gelu", d.NLayers, () => nn.functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh), Flush);
         yield return new("cold: KV cache append", d.NLayers, () => cache.Extend(0, newKey, newKey), Flush);
         yield return new("cold: SDPA as in the step", d.NLayers, () => nn.functional.scaled_dot_product_attention(qkvQuery, allKeys, allValues, bias), Flush);
-        yield return new("cold: decode attention kernel", d.NLayers, () => SingleQueryAttention.TryCompute(qkvOut, kernelKeys, kernelValues, kernelCached, bias, 0.125), Flush);
+        yield return new("cold: decode attention kernel", d.NLayers, () => SingleQueryAttention.TryCompute(step, kernelKeys, kernelValues, kernelCached), Flush);
         yield return new("cold: a 768-float copy in C# (no libtorch)", d.NLayers, () => CopyInCSharp(x, hidden), Flush);
     }
 
