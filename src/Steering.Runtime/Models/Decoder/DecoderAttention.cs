@@ -9,7 +9,7 @@ namespace Steering.Models.Decoder;
 /// Causal self-attention as Hugging Face's Llama-family attention computes it: q/k/v projections (optional biases),
 /// grouped-query heads, optional per-head q/k RMSNorm, rotary embedding, optional sliding window and score soft-capping,
 /// softmax in float32, output projection. Parameters named <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>o_proj</c>,
-/// <c>q_norm</c>, <c>k_norm</c>.
+/// <c>q_norm</c>, <c>k_norm</c>. A decode step nobody observes inside runs in one kernel call (<see cref="DecodeAttention"/>).
 /// </summary>
 internal sealed class DecoderAttention : nn.Module
 {
