@@ -30,13 +30,15 @@ public static class StepProfileHarness
     /// <c>--step-ab</c>: each change of <see cref="Changes"/> off and on, alternating within every round (whole greedy
     /// decodes, tokens/s over all sequences), batch 1 and <paramref name="batches"/>.
     /// </summary>
-    public static int Compare(int threads, int rounds, int[] batches, string? modelFolder, string dtype)
+    public static int Compare(int threads, int rounds, int[] batches, string? modelFolder, string dtype, string? only)
     {
         set_num_threads(threads);
         Console.WriteLine($"decode step changes, off vs on — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s)");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; tokens/s, median [best] of {rounds} rounds after a warm-up, off and on alternating");
         using var model = Model(modelFolder, dtype);
-        foreach (var (name, change) in Changes.Append(("all of them", on => Array.ForEach(Changes, c => c.Switch(on)))))
+        // --only NAME times that change alone (a big model's decodes take long).
+        var timed = only is null ? Changes.Append(("all of them", on => Array.ForEach(Changes, c => c.Switch(on)))) : Changes.Where(c => c.Name.StartsWith(only, StringComparison.Ordinal));
+        foreach (var (name, change) in timed)
         {
             foreach (var batch in batches)
             {
