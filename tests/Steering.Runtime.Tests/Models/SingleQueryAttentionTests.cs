@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using Steering.Models;
 using Steering.Models.Decoder;
 using Steering.Models.Kernels;
@@ -71,6 +72,32 @@ public sealed class SingleQueryAttentionTests
         var error = (z.to(ScalarType.Float64) - setup.Expected()).abs().max().item<double>();
         Assert.True(error <= (dtype == ScalarType.BFloat16 ? 3e-2 : 4e-3), $"largest error {error:E2}");
         setup.AssertCacheWrites();
+    }
+
+    [Fact]
+    public void Rounding_to_sixteen_bits_is_libtorchs_cast()
+    {
+        // Random values over many magnitudes, exact halfway cases of both types, overflow, subnormals, ±∞ and NaN.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        var random = randn(new long[] { 4096 }, generator: generator) * pow(10.0, randn(new long[] { 4096 }, generator: generator) * 3);
+        float[] special = { 1f + (1f / 256), 1f + (3f / 256), 1f + (1f / 2048), 1f + (3f / 2048), 70000f, 3.4e38f, 1e-39f, 3e-8f, -0f,
+            float.PositiveInfinity, float.NegativeInfinity, float.NaN };
+        var values = cat(new[] { random, tensor(special) }).data<float>().ToArray();
+        var bfloat16 = MemoryMarshal.Cast<byte, ushort>(tensor(values).to(ScalarType.BFloat16).bytes).ToArray();
+        var float16 = MemoryMarshal.Cast<byte, ushort>(tensor(values).to(ScalarType.Float16).bytes).ToArray();
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (float.IsNaN(values[i]))
+            {
+                // libtorch's scalar and vector casts write different NaN bits (0x7FC0, 0xFFFF); any NaN is right.
+                Assert.True(float.IsNaN(BFloat16Elements.Scalar(BFloat16Elements.Round(values[i]))));
+                Assert.True(float.IsNaN(Float16Elements.Scalar(Float16Elements.Round(values[i]))));
+                continue;
+            }
+            Assert.Equal(bfloat16[i], BFloat16Elements.Round(values[i]));
+            Assert.Equal(float16[i], Float16Elements.Round(values[i]));
+        }
     }
 
     [Fact]
