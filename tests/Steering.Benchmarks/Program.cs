@@ -31,6 +31,7 @@ public static class Program
                 (Option(args, "--batches") ?? "1,8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray());
         if (args.Contains("--step-profile")) return StepProfileHarness.Run(threads ?? 1, Option(args, "--rounds") is string sr ? int.Parse(sr, CultureInfo.InvariantCulture) : 5, Option(args, "--batch") is string b ? int.Parse(b, CultureInfo.InvariantCulture) : 1);
         if (args.Contains("--quick")) return QuickHarness.Run(threads);
+        if (args.Contains("--threads-ab")) return ThreadsHarness.Run(threads ?? 2, Option(args, "--rounds") is string tr ? int.Parse(tr, CultureInfo.InvariantCulture) : 3);
         if (args.Contains("--peers"))
         {
             return PeerHarness.Run(ThreadCounts(args), Option(args, "--rounds") is string r ? int.Parse(r, CultureInfo.InvariantCulture) : 3);

@@ -1,6 +1,5 @@
 using System;
 using System.Runtime.Intrinsics;
-using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -32,23 +31,25 @@ internal static unsafe class FewRowLinear
     internal static int MaxBFloat16Rows { get; set; } = 1;
 
     /// <summary>
-    /// Below this many weights per thread a product stays on one thread: handing work to a thread-pool thread costs
-    /// more than it saves unless the product is large. Measured at 2 threads (<c>--kernels --threads 2</c>): split in two,
-    /// GPT-2-small's per-layer products (0.6–2.4 M weights) ran 1.5–2.3× slower than on one thread, the 38.6 M-weight
-    /// LM head 1.6× faster.
+    /// Below this many weights a product is not split (about 10 µs of streaming at one core's rate: handing a part over
+    /// must cost well below that).
     /// </summary>
-    private const long MinWeightsPerThread = 1L << 22;
+    internal static long MinWeightsPerPart { get; set; } = 1L << 17;
+
+    /// <summary>Parts per thread: enough that a helper starting late only takes fewer, few enough to keep each a long stream.</summary>
+    internal static int PartsPerThread { get; set; } = 4;
 
     /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
     private static readonly bool OpenMpSleeps =
         string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "PASSIVE", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// libtorch's intra-op thread count, when its OpenMP threads sleep between operations; otherwise one. A spinning
-    /// OpenMP thread holds a core the kernels' second thread (from the .NET thread pool) would need: measured with
-    /// OMP_WAIT_POLICY=ACTIVE at 2 threads, a decode ran at a third of libtorch's speed.
+    /// The threads a product is split over: during a few-row pass the count libtorch was given (<see cref="FewRowPassThreads"/>),
+    /// elsewhere libtorch's intra-op thread count — in both cases only when libtorch's OpenMP threads sleep between
+    /// operations; otherwise one. A spinning OpenMP thread holds a core the kernels' second thread would need: measured
+    /// with OMP_WAIT_POLICY=ACTIVE at 2 threads, a decode ran at a third of libtorch's speed.
     /// </summary>
-    private static int Threads => OpenMpSleeps ? get_num_threads() : 1;
+    private static int Threads => OpenMpSleeps ? FewRowPassThreads.Count ?? get_num_threads() : 1;
 
     /// <summary>Whether the kernels run at all (the benchmarks turn them off to time libtorch side by side).</summary>
     internal static bool Enabled { get; set; } = Vector512.IsHardwareAccelerated;
@@ -85,7 +86,7 @@ internal static unsafe class FewRowLinear
         if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.shape is not [var length] || length != outFeatures || !bias.is_contiguous()))
             return null;
         var rows = x.NumberOfElements / inFeatures;
-        if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
+        if (!TakesRowCount(rows, dtype)) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
         // float32 input is read in place; 16-bit input is widened once (the kernels compute in float32).
@@ -109,6 +110,15 @@ internal static unsafe class FewRowLinear
         }
     }
 
+    /// <summary>
+    /// Whether the kernels compute the products of a pass of <paramref name="rows"/> rows with <paramref name="dtype"/>
+    /// weights (on the CPU, without autograd) and split them over threads: then they, not libtorch, use the pass's threads.
+    /// </summary>
+    internal static bool TakesRows(long rows, ScalarType dtype) => Enabled && OpenMpSleeps && TakesRowCount(rows, dtype);
+
+    private static bool TakesRowCount(long rows, ScalarType dtype) =>
+        ElementsOf(dtype) is not null && rows > 0 && rows <= (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows);
+
     private static Elements? ElementsOf(ScalarType dtype) => dtype switch
     {
         ScalarType.Float32 => Elements.Float32,
@@ -117,24 +127,32 @@ internal static unsafe class FewRowLinear
         _ => null,
     };
 
-    /// <summary>Splits the output columns (whole groups of 48) over up to <paramref name="threads"/> threads.</summary>
+    /// <summary>
+    /// Splits the output columns (whole groups of 48) into parts for up to <paramref name="threads"/> threads
+    /// (<see cref="KernelThreads"/>): several parts per thread, so a helper that starts late only takes fewer.
+    /// </summary>
     private static void Run(Problem problem, int threads)
     {
         var weights = (long)problem.InFeatures * problem.OutFeatures;
-        var parts = (int)Math.Clamp(weights / MinWeightsPerThread, 1, Math.Max(1, threads));
-        if (parts == 1)
+        var parts = (int)Math.Clamp(weights / MinWeightsPerPart, 1, Math.Max(1, threads) * PartsPerThread);
+        if (threads <= 1 || parts == 1)
         {
             problem.Compute(0, problem.OutFeatures);
             return;
         }
         // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split.
         var step = (problem.OutFeatures / parts + 47) / 48 * 48;
-        Parallel.For(0, parts, part =>
+        KernelThreads.For((problem.OutFeatures + step - 1) / step, threads, new Columns(problem, step));
+    }
+
+    /// <summary>A product's output columns in parts of <paramref name="Step"/> (a multiple of 48).</summary>
+    private readonly record struct Columns(Problem Problem, int Step) : IKernelParts
+    {
+        public void Run(int part)
         {
-            var first = Math.Min(problem.OutFeatures, part * step);
-            var end = part == parts - 1 ? problem.OutFeatures : Math.Min(problem.OutFeatures, first + step);
-            if (first < end) problem.Compute(first, end);
-        });
+            var first = part * Step;
+            Problem.Compute(first, Math.Min(Problem.OutFeatures, first + Step));
+        }
     }
 
     /// <summary>The weight storage types the kernels read.</summary>
