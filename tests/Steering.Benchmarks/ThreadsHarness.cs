@@ -43,6 +43,8 @@ public static class ThreadsHarness
                 ($"Steering, {threads}: LM head split", () => With(threads, lmHeadOnly: true, libtorchYields: false, () => PeerHarness.DecodeRate(fp32, one))),
                 ($"Steering, {threads}: all split", () => With(threads, lmHeadOnly: false, libtorchYields: false, () => PeerHarness.DecodeRate(fp32, one))),
                 ($"Steering, {threads}: all split, libtorch 1", () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(fp32, one))),
+                ($"Steering, {threads}: ..., spin 50 µs", () => Spinning(50, () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(fp32, one)))),
+                ($"Steering, {threads}: ..., spin 0", () => Spinning(0, () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(fp32, one)))),
             };
             Report(variants, rounds, baseline: 0);
 
@@ -85,6 +87,20 @@ public static class ThreadsHarness
         finally
         {
             (FewRowLinear.MinWeightsPerPart, FewRowPassThreads.Enabled) = (minWeights, passThreads);
+        }
+    }
+
+    private static double Spinning(int microseconds, Func<double> measure)
+    {
+        var spin = KernelThreads.SpinTime;
+        KernelThreads.SpinTime = TimeSpan.FromMicroseconds(microseconds);
+        try
+        {
+            return measure();
+        }
+        finally
+        {
+            KernelThreads.SpinTime = spin;
         }
     }
 

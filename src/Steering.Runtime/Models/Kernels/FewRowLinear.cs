@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,6 +30,9 @@ internal static unsafe class FewRowLinear
 
     /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks; the benchmarks raise it to compare).</summary>
     internal static int MaxBFloat16Rows { get; set; } = 1;
+
+    /// <summary>The most chunks of weight rows a one-row product with [in, out] weights is summed in (see <see cref="RunInputChunks"/>).</summary>
+    private const int InputChunks = 8;
 
     /// <summary>
     /// Below this many weights a product is not split (about 10 µs of streaming at one core's rate: handing a part over
@@ -134,6 +138,15 @@ internal static unsafe class FewRowLinear
     private static void Run(Problem problem, int threads)
     {
         var weights = (long)problem.InFeatures * problem.OutFeatures;
+        if (problem is { WeightIsOutIn: false, Rows: 1 })
+        {
+            var chunks = (int)Math.Clamp(weights / MinWeightsPerPart, 1, InputChunks);
+            if (chunks > 1)
+            {
+                RunInputChunks(problem, chunks, threads);
+                return;
+            }
+        }
         var parts = (int)Math.Clamp(weights / MinWeightsPerPart, 1, Math.Max(1, threads) * PartsPerThread);
         if (threads <= 1 || parts == 1)
         {
@@ -143,6 +156,35 @@ internal static unsafe class FewRowLinear
         // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split.
         var step = (problem.OutFeatures / parts + 47) / 48 * 48;
         KernelThreads.For((problem.OutFeatures + step - 1) / step, threads, new Columns(problem, step));
+    }
+
+    /// <summary>
+    /// One row against [in, out] weights in <paramref name="chunks"/> chunks of weight rows, each summed into its own
+    /// row of partial sums, then added up in chunk order: every part reads whole weight rows, one sequential stream,
+    /// where a split by columns would read a short piece of every row (strided streams the prefetchers lose: split in
+    /// two that way, GPT-2's per-layer products ran slower than on one thread). The chunks depend on the shape only,
+    /// so the result does not depend on the thread count.
+    /// </summary>
+    private static void RunInputChunks(Problem problem, int chunks, int threads)
+    {
+        var chunkRows = (problem.InFeatures + chunks - 1) / chunks;
+        chunks = (problem.InFeatures + chunkRows - 1) / chunkRows;
+        var partials = (float*)NativeMemory.AlignedAlloc((nuint)((long)chunks * problem.OutFeatures * sizeof(float)), 64);
+        try
+        {
+            KernelThreads.For(chunks, threads, new InputRows(problem, chunkRows, (nint)partials));
+            problem.Add(partials, chunks);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(partials);
+        }
+    }
+
+    /// <summary>Chunk c of <paramref name="ChunkRows"/> weight rows into row c of <paramref name="Partials"/>.</summary>
+    private readonly record struct InputRows(Problem Problem, int ChunkRows, nint Partials) : IKernelParts
+    {
+        public void Run(int part) => Problem.ComputeInputRows(part * ChunkRows, ChunkRows, (float*)Partials + (long)part * Problem.OutFeatures);
     }
 
     /// <summary>A product's output columns in parts of <paramref name="Step"/> (a multiple of 48).</summary>
@@ -178,6 +220,41 @@ internal static unsafe class FewRowLinear
                     break;
                 default:
                     Compute<Float32Elements, float>(first, end);
+                    break;
+            }
+        }
+
+        /// <summary>Σ x[i]·w[i, :] over the <paramref name="count"/> weight rows from <paramref name="first"/> ([in, out], one row), into <paramref name="sums"/>.</summary>
+        public void ComputeInputRows(int first, int count, float* sums)
+        {
+            count = Math.Min(count, InFeatures - first);
+            switch (Elements)
+            {
+                case Elements.BFloat16:
+                    RowKernels.InOut<BFloat16Elements, ushort>((ushort*)Weight + (long)first * OutFeatures, null, (float*)Input + first, sums, 1, count, OutFeatures, 0, OutFeatures);
+                    break;
+                case Elements.Float16:
+                    RowKernels.InOut<Float16Elements, ushort>((ushort*)Weight + (long)first * OutFeatures, null, (float*)Input + first, sums, 1, count, OutFeatures, 0, OutFeatures);
+                    break;
+                default:
+                    RowKernels.InOut<Float32Elements, float>((float*)Weight + (long)first * OutFeatures, null, (float*)Input + first, sums, 1, count, OutFeatures, 0, OutFeatures);
+                    break;
+            }
+        }
+
+        /// <summary>The output row: bias + the <paramref name="count"/> rows of <paramref name="partials"/>, added in order.</summary>
+        public void Add(float* partials, int count)
+        {
+            switch (Elements)
+            {
+                case Elements.BFloat16:
+                    RowKernels.AddRows<BFloat16Elements, ushort>((ushort*)Bias, partials, count, OutFeatures, (float*)Output);
+                    break;
+                case Elements.Float16:
+                    RowKernels.AddRows<Float16Elements, ushort>((ushort*)Bias, partials, count, OutFeatures, (float*)Output);
+                    break;
+                default:
+                    RowKernels.AddRows<Float32Elements, float>((float*)Bias, partials, count, OutFeatures, (float*)Output);
                     break;
             }
         }

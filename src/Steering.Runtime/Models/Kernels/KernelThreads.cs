@@ -38,7 +38,10 @@ internal interface IKernelParts
 internal static unsafe class KernelThreads
 {
     /// <summary>How long a helper waits spinning for the next call before it parks.</summary>
-    internal static TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(200);
+    internal static TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>How long a caller waits for helpers' parts spinning before it yields its core (a helper was descheduled).</summary>
+    private static readonly TimeSpan YieldAfter = TimeSpan.FromMilliseconds(1);
 
     private static readonly object Gate = new();
     private static Helper[] helpers = [];
@@ -121,11 +124,19 @@ internal static unsafe class KernelThreads
             }
         }
 
-        /// <summary>Returns when every part is done (the ones helpers took last), rethrowing the first failure.</summary>
+        /// <summary>
+        /// Returns when every part is done (the ones helpers took last), rethrowing the first failure. Spins without
+        /// yielding the core for up to <see cref="YieldAfter"/>: the parts left are microseconds of work, and a yield
+        /// on a busy machine hands the core to another process for a whole time slice.
+        /// </summary>
         public void WaitUntilDone()
         {
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref done) < parts) spinner.SpinOnce(sleep1Threshold: -1);
+            var yieldFrom = Stopwatch.GetTimestamp() + (long)(YieldAfter.TotalSeconds * Stopwatch.Frequency);
+            while (Volatile.Read(ref done) < parts)
+            {
+                if (Stopwatch.GetTimestamp() < yieldFrom) Thread.SpinWait(8);
+                else Thread.Yield();
+            }
             failure?.Throw();
         }
     }
