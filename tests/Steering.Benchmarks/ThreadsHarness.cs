@@ -13,8 +13,7 @@ namespace Steering.Benchmarks;
 /// <c>--threads-ab</c>: greedy decode (GPT-2-small shape, the <c>--peers</c> prompt and token counts) with the kernels'
 /// threading switched step by step — one thread; at the thread count given, only the LM head split; every product
 /// split; every product split with libtorch on one thread during decode steps (the default) — beside llama.cpp at the
-/// same thread count, all alternating in every round. Then bf16 batch 1 and fp32 batch 8 with the kernels' threading
-/// off and on. A short decode-only run for A/B comparisons; <c>--peers</c> gives the full figures.
+/// same thread count, all alternating in every round; then the same for bf16 batch 1 and fp32 batch 8. A short decode-only run for A/B comparisons; <c>--peers</c> gives the full figures.
 /// </summary>
 public static class ThreadsHarness
 {
@@ -36,30 +35,22 @@ public static class ThreadsHarness
             var prompt = BenchmarkModels.RandomPrompts(1, PromptTokens, fp32.Dimensions.DVocab)[0].ToArray();
             using var llama = new LlamaCppPeer(gguf, threads, 256);
             var one = new[] { prompt };
-            var variants = new (string Name, Func<double> Run)[]
-            {
-                ($"llama.cpp, {threads} threads", () => (NewTokens - 1) / llama.Generate(prompt, NewTokens).Decode.TotalSeconds),
-                ("Steering, 1 thread", () => With(1, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(fp32, one))),
-                ($"Steering, {threads}: LM head split", () => With(threads, lmHeadOnly: true, libtorchYields: false, () => PeerHarness.DecodeRate(fp32, one))),
-                ($"Steering, {threads}: all split", () => With(threads, lmHeadOnly: false, libtorchYields: false, () => PeerHarness.DecodeRate(fp32, one))),
-                ($"Steering, {threads}: all split, libtorch 1", () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(fp32, one))),
-                ($"Steering, {threads}: ..., spin 50 µs", () => Spinning(50, () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(fp32, one)))),
-                ($"Steering, {threads}: ..., spin 0", () => Spinning(0, () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(fp32, one)))),
-            };
-            Report(variants, rounds, baseline: 0);
-
             using var bf16 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small, ScalarType.BFloat16);
             var eight = BenchmarkModels.RandomPrompts(8, PromptTokens, fp32.Dimensions.DVocab);
-            var others = new (string Name, Func<double> Run)[]
+            foreach (var (label, model, prompts) in new[] { ("fp32 b1", fp32, (IReadOnlyList<IReadOnlyList<int>>)one), ("bf16 b1", bf16, one), ("fp32 b8", fp32, eight) })
             {
-                ("bf16 b1, 1 thread", () => With(1, false, true, () => PeerHarness.DecodeRate(bf16, one))),
-                ($"bf16 b1, {threads}: LM head split", () => With(threads, true, false, () => PeerHarness.DecodeRate(bf16, one))),
-                ($"bf16 b1, {threads}: all split, libtorch 1", () => With(threads, false, true, () => PeerHarness.DecodeRate(bf16, one))),
-                ("fp32 b8, 1 thread", () => With(1, false, true, () => PeerHarness.DecodeRate(fp32, eight))),
-                ($"fp32 b8, {threads}: LM head split", () => With(threads, true, false, () => PeerHarness.DecodeRate(fp32, eight))),
-                ($"fp32 b8, {threads}: all split, libtorch 1", () => With(threads, false, true, () => PeerHarness.DecodeRate(fp32, eight))),
-            };
-            Report(others, rounds, baseline: null);
+                var variants = new List<(string Name, Func<double> Run)>();
+                if (label == "fp32 b1")
+                    variants.Add(($"llama.cpp, {threads} threads", () => (NewTokens - 1) / llama.Generate(prompt, NewTokens).Decode.TotalSeconds));
+                variants.AddRange(new (string, Func<double>)[]
+                {
+                    ($"{label}, 1 thread", () => With(1, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(model, prompts))),
+                    ($"{label}, {threads}: LM head split", () => With(threads, lmHeadOnly: true, libtorchYields: false, () => PeerHarness.DecodeRate(model, prompts))),
+                    ($"{label}, {threads}: all split, libtorch {threads}", () => With(threads, lmHeadOnly: false, libtorchYields: false, () => PeerHarness.DecodeRate(model, prompts))),
+                    ($"{label}, {threads}: all split, libtorch 1", () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(model, prompts))),
+                });
+                Report(variants.ToArray(), rounds, baseline: 0);
+            }
         }
         finally
         {
@@ -87,20 +78,6 @@ public static class ThreadsHarness
         finally
         {
             (FewRowLinear.MinWeightsPerPart, FewRowPassThreads.Enabled) = (minWeights, passThreads);
-        }
-    }
-
-    private static double Spinning(int microseconds, Func<double> measure)
-    {
-        var spin = KernelThreads.SpinTime;
-        KernelThreads.SpinTime = TimeSpan.FromMicroseconds(microseconds);
-        try
-        {
-            return measure();
-        }
-        finally
-        {
-            KernelThreads.SpinTime = spin;
         }
     }
 

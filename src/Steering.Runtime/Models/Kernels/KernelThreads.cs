@@ -51,6 +51,17 @@ internal static unsafe class KernelThreads
     /// <summary>The helper threads started so far (they live as long as the process).</summary>
     internal static int HelperCount => Volatile.Read(ref helpers).Length;
 
+    /// <summary>How many helpers are parked (sleeping until the next call) right now.</summary>
+    internal static int ParkedCount
+    {
+        get
+        {
+            var parked = 0;
+            foreach (var helper in Volatile.Read(ref helpers)) if (helper.IsParked) parked++;
+            return parked;
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="work"/>'s parts 0 … <paramref name="parts"/> − 1 on up to <paramref name="threads"/> threads
     /// (the caller and <paramref name="threads"/> − 1 helpers) and returns when all are done. The split changes no
@@ -153,6 +164,9 @@ internal static unsafe class KernelThreads
         {
             new Thread(Loop) { IsBackground = true, Name = $"Steering kernels {index + 1}" }.Start();
         }
+
+        /// <summary>Whether the helper is parked or about to park.</summary>
+        public bool IsParked => Volatile.Read(ref parked) == 1;
 
         /// <summary>Unparks the helper if it is parked (a spinning helper sees the new job by itself).</summary>
         public void Wake()
