@@ -11,8 +11,9 @@ namespace Steering.Benchmarks;
 
 /// <summary>
 /// <c>--threads-ab</c>: greedy decode (GPT-2-small shape, the <c>--peers</c> prompt and token counts) with the kernels'
-/// threading switched step by step — one thread; at the thread count given, only the LM head split; every product
-/// split; every product split with libtorch on one thread during decode steps (the default) — beside llama.cpp at the
+/// threading switched step by step — one thread; one thread with GPT-2's one-row products in one piece (before they
+/// were summed in chunks of weight rows); at the thread count given, only the LM head split (as before the helper
+/// threads); every product split; every product split with libtorch on one thread during decode steps (the default) — beside llama.cpp at the
 /// same thread count, all alternating in every round; then the same for bf16 batch 1 and fp32 batch 8. A short decode-only run for A/B comparisons; <c>--peers</c> gives the full figures.
 /// </summary>
 public static class ThreadsHarness
@@ -45,6 +46,7 @@ public static class ThreadsHarness
                 variants.AddRange(new (string, Func<double>)[]
                 {
                     ($"{label}, 1 thread", () => With(1, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(model, prompts))),
+                    ($"{label}, 1 thread, unchunked", () => With(1, lmHeadOnly: true, libtorchYields: true, () => PeerHarness.DecodeRate(model, prompts))),
                     ($"{label}, {threads}: LM head split", () => With(threads, lmHeadOnly: true, libtorchYields: false, () => PeerHarness.DecodeRate(model, prompts))),
                     ($"{label}, {threads}: all split, libtorch {threads}", () => With(threads, lmHeadOnly: false, libtorchYields: false, () => PeerHarness.DecodeRate(model, prompts))),
                     ($"{label}, {threads}: all split, libtorch 1", () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(model, prompts))),
@@ -64,6 +66,7 @@ public static class ThreadsHarness
     /// Runs <paramref name="measure"/> at <paramref name="threads"/> libtorch threads; <paramref name="lmHeadOnly"/>
     /// splits only products of 4 M weights or more (what the kernels did before dedicated helper threads);
     /// <paramref name="libtorchYields"/>: libtorch runs decode steps on one thread (<see cref="FewRowPassThreads"/>).
+    /// Splitting only from 4 M weights also keeps GPT-2's one-row products in one piece (no chunks of weight rows).
     /// </summary>
     private static double With(int threads, bool lmHeadOnly, bool libtorchYields, Func<double> measure)
     {
