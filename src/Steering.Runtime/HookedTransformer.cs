@@ -7,7 +7,6 @@ using Steering.Generation;
 using Steering.Hooks;
 using Steering.Models;
 using Steering.Models.Decoder;
-using Steering.Models.Kernels;
 using Steering.Schema;
 using Steering.Tokenization;
 using TorchSharp;
@@ -183,10 +182,7 @@ public partial class HookedTransformer : IDisposable
         var decoderPass = new DecoderPass(pass, new AttentionMask(keyIsToken, ids.shape[1], DType), DType, lastPositionLogits);
         try
         {
-            Tensor logits;
-            // A decode step's products are the kernels' to split: libtorch's small ops meanwhile run on one thread.
-            using (FewRowPassThreads.Enter(ids.NumberOfElements, DType, Device))
-                logits = _network.Forward(ids, decoderPass, cache);
+            var logits = _network.Forward(ids, decoderPass, cache);
             cache?.Commit(keyIsToken);
             return logits.MoveToOuterDisposeScope();
         }

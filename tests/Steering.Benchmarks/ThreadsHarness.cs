@@ -13,8 +13,9 @@ namespace Steering.Benchmarks;
 /// <c>--threads-ab</c>: greedy decode (GPT-2-small shape, the <c>--peers</c> prompt and token counts) with the kernels'
 /// threading switched step by step — one thread; one thread with GPT-2's one-row products in one piece (before they
 /// were summed in chunks of weight rows); at the thread count given, only the LM head split (as before the helper
-/// threads); every product split; every product split with libtorch on one thread during decode steps (the default) — beside llama.cpp at the
-/// same thread count, all alternating in every round; then the same for bf16 batch 1 and fp32 batch 8. A short decode-only run for A/B comparisons; <c>--peers</c> gives the full figures.
+/// threads); every product split (the default) — beside llama.cpp at the same thread count, all alternating in every
+/// round; then the same for bf16 batch 1 and fp32 batch 8. A short decode-only run for A/B comparisons; <c>--peers</c>
+/// gives the full figures.
 /// </summary>
 public static class ThreadsHarness
 {
@@ -45,11 +46,10 @@ public static class ThreadsHarness
                     variants.Add(($"llama.cpp, {threads} threads", () => (NewTokens - 1) / llama.Generate(prompt, NewTokens).Decode.TotalSeconds));
                 variants.AddRange(new (string, Func<double>)[]
                 {
-                    ($"{label}, 1 thread", () => With(1, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(model, prompts))),
-                    ($"{label}, 1 thread, unchunked", () => With(1, lmHeadOnly: true, libtorchYields: true, () => PeerHarness.DecodeRate(model, prompts))),
-                    ($"{label}, {threads}: LM head split", () => With(threads, lmHeadOnly: true, libtorchYields: false, () => PeerHarness.DecodeRate(model, prompts))),
-                    ($"{label}, {threads}: all split, libtorch {threads}", () => With(threads, lmHeadOnly: false, libtorchYields: false, () => PeerHarness.DecodeRate(model, prompts))),
-                    ($"{label}, {threads}: all split, libtorch 1", () => With(threads, lmHeadOnly: false, libtorchYields: true, () => PeerHarness.DecodeRate(model, prompts))),
+                    ($"{label}, 1 thread", () => With(1, lmHeadOnly: false, () => PeerHarness.DecodeRate(model, prompts))),
+                    ($"{label}, 1 thread, unchunked", () => With(1, lmHeadOnly: true, () => PeerHarness.DecodeRate(model, prompts))),
+                    ($"{label}, {threads}: LM head split", () => With(threads, lmHeadOnly: true, () => PeerHarness.DecodeRate(model, prompts))),
+                    ($"{label}, {threads}: all split", () => With(threads, lmHeadOnly: false, () => PeerHarness.DecodeRate(model, prompts))),
                 });
                 Report(variants.ToArray(), rounds, baseline: 0);
             }
@@ -64,23 +64,21 @@ public static class ThreadsHarness
 
     /// <summary>
     /// Runs <paramref name="measure"/> at <paramref name="threads"/> libtorch threads; <paramref name="lmHeadOnly"/>
-    /// splits only products of 4 M weights or more (what the kernels did before dedicated helper threads);
-    /// <paramref name="libtorchYields"/>: libtorch runs decode steps on one thread (<see cref="FewRowPassThreads"/>).
-    /// Splitting only from 4 M weights also keeps GPT-2's one-row products in one piece (no chunks of weight rows).
+    /// splits only products of 4 M weights or more (what the kernels did before the helper threads), which also keeps
+    /// GPT-2's one-row products in one piece (no chunks of weight rows).
     /// </summary>
-    private static double With(int threads, bool lmHeadOnly, bool libtorchYields, Func<double> measure)
+    private static double With(int threads, bool lmHeadOnly, Func<double> measure)
     {
-        var (minWeights, passThreads) = (FewRowLinear.MinWeightsPerPart, FewRowPassThreads.Enabled);
+        var minWeights = FewRowLinear.MinWeightsPerPart;
         set_num_threads(threads);
         FewRowLinear.MinWeightsPerPart = lmHeadOnly ? 1L << 22 : minWeights;
-        FewRowPassThreads.Enabled = libtorchYields;
         try
         {
             return measure();
         }
         finally
         {
-            (FewRowLinear.MinWeightsPerPart, FewRowPassThreads.Enabled) = (minWeights, passThreads);
+            FewRowLinear.MinWeightsPerPart = minWeights;
         }
     }
 

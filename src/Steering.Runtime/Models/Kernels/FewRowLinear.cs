@@ -48,12 +48,16 @@ internal static unsafe class FewRowLinear
         string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "PASSIVE", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// The threads a product is split over: during a few-row pass the count libtorch was given (<see cref="FewRowPassThreads"/>),
-    /// elsewhere libtorch's intra-op thread count — in both cases only when libtorch's OpenMP threads sleep between
-    /// operations; otherwise one. A spinning OpenMP thread holds a core the kernels' second thread would need: measured
-    /// with OMP_WAIT_POLICY=ACTIVE at 2 threads, a decode ran at a third of libtorch's speed.
+    /// libtorch's intra-op thread count (the user's thread setting), when its OpenMP threads sleep between operations;
+    /// otherwise one. A spinning OpenMP thread holds a core the kernels' helper thread would need: measured with
+    /// OMP_WAIT_POLICY=ACTIVE at 2 threads, a decode ran at a third of libtorch's speed.
     /// </summary>
-    private static int Threads => OpenMpSleeps ? FewRowPassThreads.Count ?? get_num_threads() : 1;
+    /// <remarks>
+    /// libtorch keeps its count during decode steps too: running its small ops on one thread while the kernels split
+    /// the products (so that its OpenMP threads never wake on a helper's core) measured no faster
+    /// (tests/Steering.Benchmarks/README.md, "twothreads") — at batch 1 those ops are too small for OpenMP to split.
+    /// </remarks>
+    private static int Threads => OpenMpSleeps ? get_num_threads() : 1;
 
     /// <summary>Whether the kernels run at all (the benchmarks turn them off to time libtorch side by side).</summary>
     internal static bool Enabled { get; set; } = Vector512.IsHardwareAccelerated;
@@ -113,12 +117,6 @@ internal static unsafe class FewRowLinear
             if (!ReferenceEquals(input, x)) input.Dispose();
         }
     }
-
-    /// <summary>
-    /// Whether the kernels compute the products of a pass of <paramref name="rows"/> rows with <paramref name="dtype"/>
-    /// weights (on the CPU, without autograd) and split them over threads: then they, not libtorch, use the pass's threads.
-    /// </summary>
-    internal static bool TakesRows(long rows, ScalarType dtype) => Enabled && OpenMpSleeps && TakesRowCount(rows, dtype);
 
     private static bool TakesRowCount(long rows, ScalarType dtype) =>
         ElementsOf(dtype) is not null && rows > 0 && rows <= (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows);
