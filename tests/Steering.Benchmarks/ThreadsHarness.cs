@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Steering.Checkpoints.Gguf;
-using Steering.Export;
 using Steering.Models.Kernels;
 using static TorchSharp.torch;
 
@@ -32,8 +30,7 @@ public static class ThreadsHarness
         try
         {
             using var fp32 = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
-            var gguf = Path.Combine(folder, "gpt2-small-random.f32.gguf");
-            GgufModelExport.Write(fp32, gguf, GgmlType.F32);
+            var gguf = PeerHarness.WriteGguf(fp32, folder);
             var prompt = BenchmarkModels.RandomPrompts(1, PromptTokens, fp32.Dimensions.DVocab)[0].ToArray();
             using var llama = new LlamaCppPeer(gguf, threads, 256);
             var one = new[] { prompt };

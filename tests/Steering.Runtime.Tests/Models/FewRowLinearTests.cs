@@ -78,8 +78,7 @@ public sealed class FewRowLinearTests
             {
                 var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
                 var expected = Reference(x, weight, bias);
-                // float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).
-                var tolerance = dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
+                var tolerance = Tolerance(dtype);
                 AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
                 AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
                 AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
@@ -172,8 +171,7 @@ public sealed class FewRowLinearTests
         foreach (var (inFeatures, outFeatures) in new[] { (1001, 333), (3001, 400) })
         {
             var (x, weight, bias) = Operands(1, inFeatures, outFeatures, withBias: true, dtype);
-            var tolerance = dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
-            AssertClose(Reference(x, weight, bias), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 2), tolerance);
+            AssertClose(Reference(x, weight, bias), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 2), Tolerance(dtype));
         }
     }
 
@@ -221,6 +219,9 @@ public sealed class FewRowLinearTests
         var bias = withBias ? randn(new long[] { outFeatures }, generator: generator).to(dtype) : null;
         return (x, weight, bias);
     }
+
+    /// <summary>float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).</summary>
+    private static double Tolerance(ScalarType dtype) => dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
 
     private static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
         nn.functional.linear(x.to(ScalarType.Float64), weight.to(ScalarType.Float64), bias?.to(ScalarType.Float64));
