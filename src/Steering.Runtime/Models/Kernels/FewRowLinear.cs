@@ -41,7 +41,7 @@ internal static unsafe class FewRowLinear
     internal static long MinWeightsPerPart { get; set; } = 1L << 17;
 
     /// <summary>Parts per thread: enough that a helper starting late only takes fewer, few enough to keep each a long stream.</summary>
-    internal static int PartsPerThread { get; set; } = 4;
+    private const int PartsPerThread = 4;
 
     /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
     private static readonly bool OpenMpSleeps =
@@ -94,7 +94,7 @@ internal static unsafe class FewRowLinear
         if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.shape is not [var length] || length != outFeatures || !bias.is_contiguous()))
             return null;
         var rows = x.NumberOfElements / inFeatures;
-        if (!TakesRowCount(rows, dtype)) return null;
+        if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
         // float32 input is read in place; 16-bit input is widened once (the kernels compute in float32).
@@ -117,9 +117,6 @@ internal static unsafe class FewRowLinear
             if (!ReferenceEquals(input, x)) input.Dispose();
         }
     }
-
-    private static bool TakesRowCount(long rows, ScalarType dtype) =>
-        ElementsOf(dtype) is not null && rows > 0 && rows <= (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows);
 
     private static Elements? ElementsOf(ScalarType dtype) => dtype switch
     {

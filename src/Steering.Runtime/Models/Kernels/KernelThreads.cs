@@ -38,7 +38,7 @@ internal interface IKernelParts
 internal static unsafe class KernelThreads
 {
     /// <summary>How long a helper waits spinning for the next call before it parks.</summary>
-    internal static TimeSpan SpinTime { get; set; } = TimeSpan.FromMicroseconds(50);
+    private static readonly TimeSpan SpinTime = TimeSpan.FromMicroseconds(50);
 
     /// <summary>How long a caller waits for helpers' parts spinning before it yields its core (a helper was descheduled).</summary>
     private static readonly TimeSpan YieldAfter = TimeSpan.FromMilliseconds(1);
