@@ -31,8 +31,8 @@ internal interface IKernelParts
 /// </para>
 /// <para>
 /// Parts are claimed from a shared counter, by the caller too, and the caller returns when every part is done: a helper
-/// that is parked, descheduled or busy elsewhere only loses its share, never delays the call by more than the part it
-/// took. One call uses the team at a time; a second caller meanwhile (another thread generating) runs its parts alone.
+/// that is parked or not scheduled only takes fewer parts; only a part a helper has started can keep the caller
+/// waiting (spinning, then yielding after <see cref="YieldAfter"/>). One call uses the team at a time; a second caller meanwhile (another thread generating) runs its parts alone.
 /// </para>
 /// </remarks>
 internal static unsafe class KernelThreads
