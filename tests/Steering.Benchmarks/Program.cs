@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --step-profile [--threads N] [--rounds 5] [--batch 1] | --step-ab [--threads N] [--rounds 5] [--batches 1,8] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare | --load-only] [--memory-map] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --threads-ab [--threads 2] [--rounds 3] | --kernels [--threads N] [--rounds 5] [--decode-only] | --step-profile [--threads N] [--rounds 5] [--batch 1] | --step-ab [--threads N] [--rounds 5] [--batches 1,8] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] | --llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare | --load-only] [--memory-map] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
