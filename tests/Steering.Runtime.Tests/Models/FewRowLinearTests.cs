@@ -78,8 +78,7 @@ public sealed class FewRowLinearTests
             {
                 var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
                 var expected = Reference(x, weight, bias);
-                // float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).
-                var tolerance = dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
+                var tolerance = Tolerance(dtype);
                 AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
                 AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
                 AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
@@ -126,16 +125,54 @@ public sealed class FewRowLinearTests
         }
     }
 
-    [Fact]
-    public void Splitting_over_threads_changes_no_bit()
+    /// <summary>
+    /// Split over 2 or 3 threads, every product is bit for bit the one thread's: output columns in whole 48-column
+    /// strips, and one-row [in, out] products in chunks of weight rows fixed by the shape (GPT-2-small's c_attn shape:
+    /// 8 chunks), for every weight type and row count the kernels split differently (1, 3 and 8 rows).
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void Splitting_over_threads_changes_no_bit(ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        // Large enough (12.7 M weights) to be split three ways.
-        var (x, weight, bias) = Operands(3, 768, 16_500, withBias: true, ScalarType.Float32);
-        var inOut = weight.t().contiguous();
-        Assert.True(FewRowLinear.Linear(x, weight, bias, threads: 1).eq(FewRowLinear.Linear(x, weight, bias, threads: 3)).all().item<bool>());
-        Assert.True(FewRowLinear.Conv1D(x, inOut, bias!, threads: 1).eq(FewRowLinear.Conv1D(x, inOut, bias!, threads: 3)).all().item<bool>());
+        foreach (var rows in new[] { 1, 3, 8 })
+        {
+            if (rows > (dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows)) continue;
+            foreach (var (inFeatures, outFeatures) in new[] { (768, 2304), (1001, 333) })
+            {
+                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+                var inOut = weight.t().contiguous();
+                var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
+                var conv = FewRowLinear.Conv1D(x, inOut, bias!, threads: 1);
+                foreach (var threads in new[] { 2, 3 })
+                {
+                    Assert.True(linear.eq(FewRowLinear.Linear(x, weight, bias, threads)).all().item<bool>(), $"[out, in], {rows} rows, {threads} threads");
+                    Assert.True(conv.eq(FewRowLinear.Conv1D(x, inOut, bias!, threads)).all().item<bool>(), $"[in, out], {rows} rows, {threads} threads");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One row against [in, out] weights large enough to be summed in chunks of weight rows (2 and 8 chunks, the last
+    /// one shorter, output widths with a tail after the 16-wide vectors), against float64, for every weight type.
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void One_row_products_summed_in_chunks_of_weight_rows_match_float64(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (inFeatures, outFeatures) in new[] { (1001, 333), (3001, 400) })
+        {
+            var (x, weight, bias) = Operands(1, inFeatures, outFeatures, withBias: true, dtype);
+            AssertClose(Reference(x, weight, bias), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 2), Tolerance(dtype));
+        }
     }
 
     [Fact]
@@ -182,6 +219,9 @@ public sealed class FewRowLinearTests
         var bias = withBias ? randn(new long[] { outFeatures }, generator: generator).to(dtype) : null;
         return (x, weight, bias);
     }
+
+    /// <summary>float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).</summary>
+    private static double Tolerance(ScalarType dtype) => dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
 
     private static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
         nn.functional.linear(x.to(ScalarType.Float64), weight.to(ScalarType.Float64), bias?.to(ScalarType.Float64));

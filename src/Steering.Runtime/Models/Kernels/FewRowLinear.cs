@@ -1,6 +1,6 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -31,23 +31,32 @@ internal static unsafe class FewRowLinear
     /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks; the benchmarks raise it to compare).</summary>
     internal static int MaxBFloat16Rows { get; set; } = 1;
 
+    /// <summary>The most chunks of weight rows a one-row product with [in, out] weights is summed in (see <see cref="RunInputChunks"/>).</summary>
+    private const int InputChunks = 8;
+
     /// <summary>
-    /// Below this many weights per thread a product stays on one thread: handing work to a thread-pool thread costs
-    /// more than it saves unless the product is large. Measured at 2 threads (<c>--kernels --threads 2</c>): split in two,
-    /// GPT-2-small's per-layer products (0.6–2.4 M weights) ran 1.5–2.3× slower than on one thread, the 38.6 M-weight
-    /// LM head 1.6× faster.
+    /// Below this many weights a product is not split (about 10 µs of streaming at one core's rate: handing a part over
+    /// must cost well below that).
     /// </summary>
-    private const long MinWeightsPerThread = 1L << 22;
+    internal static long MinWeightsPerPart { get; set; } = 1L << 17;
+
+    /// <summary>Parts per thread: enough that a helper starting late only takes fewer, few enough to keep each a long stream.</summary>
+    private const int PartsPerThread = 4;
 
     /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
     private static readonly bool OpenMpSleeps =
         string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "PASSIVE", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// libtorch's intra-op thread count, when its OpenMP threads sleep between operations; otherwise one. A spinning
-    /// OpenMP thread holds a core the kernels' second thread (from the .NET thread pool) would need: measured with
+    /// libtorch's intra-op thread count (the user's thread setting), when its OpenMP threads sleep between operations;
+    /// otherwise one. A spinning OpenMP thread holds a core the kernels' helper thread would need: measured with
     /// OMP_WAIT_POLICY=ACTIVE at 2 threads, a decode ran at a third of libtorch's speed.
     /// </summary>
+    /// <remarks>
+    /// libtorch keeps its count during decode steps too: running its small ops on one thread while the kernels split
+    /// the products (so that its OpenMP threads never wake on a helper's core) measured no faster
+    /// (tests/Steering.Benchmarks/README.md, "twothreads") — at batch 1 those ops are too small for OpenMP to split.
+    /// </remarks>
     private static int Threads => OpenMpSleeps ? get_num_threads() : 1;
 
     /// <summary>Whether the kernels run at all (the benchmarks turn them off to time libtorch side by side).</summary>
@@ -117,24 +126,70 @@ internal static unsafe class FewRowLinear
         _ => null,
     };
 
-    /// <summary>Splits the output columns (whole groups of 48) over up to <paramref name="threads"/> threads.</summary>
+    /// <summary>
+    /// Splits the output columns (whole groups of 48) into parts for up to <paramref name="threads"/> threads
+    /// (<see cref="KernelThreads"/>): several parts per thread, so a helper that starts late only takes fewer.
+    /// </summary>
     private static void Run(Problem problem, int threads)
     {
         var weights = (long)problem.InFeatures * problem.OutFeatures;
-        var parts = (int)Math.Clamp(weights / MinWeightsPerThread, 1, Math.Max(1, threads));
-        if (parts == 1)
+        if (problem is { WeightIsOutIn: false, Rows: 1 })
+        {
+            var chunks = (int)Math.Clamp(weights / MinWeightsPerPart, 1, InputChunks);
+            if (chunks > 1)
+            {
+                RunInputChunks(problem, chunks, threads);
+                return;
+            }
+        }
+        var parts = (int)Math.Clamp(weights / MinWeightsPerPart, 1, Math.Max(1, threads) * PartsPerThread);
+        if (threads <= 1 || parts == 1)
         {
             problem.Compute(0, problem.OutFeatures);
             return;
         }
         // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split.
         var step = (problem.OutFeatures / parts + 47) / 48 * 48;
-        Parallel.For(0, parts, part =>
+        KernelThreads.For((problem.OutFeatures + step - 1) / step, threads, new Columns(problem, step));
+    }
+
+    /// <summary>
+    /// One row against [in, out] weights in <paramref name="chunks"/> chunks of weight rows, each summed into its own
+    /// row of partial sums, then added up in chunk order: every part reads whole weight rows, one sequential stream,
+    /// where a split by columns would read a short piece of every row (strided streams the prefetchers lose: split in
+    /// two that way, GPT-2's per-layer products ran slower than on one thread). The chunks depend on the shape only,
+    /// so the result does not depend on the thread count.
+    /// </summary>
+    private static void RunInputChunks(Problem problem, int chunks, int threads)
+    {
+        var chunkRows = (problem.InFeatures + chunks - 1) / chunks;
+        chunks = (problem.InFeatures + chunkRows - 1) / chunkRows;
+        var partials = (float*)NativeMemory.AlignedAlloc((nuint)((long)chunks * problem.OutFeatures * sizeof(float)), 64);
+        try
         {
-            var first = Math.Min(problem.OutFeatures, part * step);
-            var end = part == parts - 1 ? problem.OutFeatures : Math.Min(problem.OutFeatures, first + step);
-            if (first < end) problem.Compute(first, end);
-        });
+            KernelThreads.For(chunks, threads, new InputRows(problem, chunkRows, (nint)partials));
+            problem.Add(partials, chunks);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(partials);
+        }
+    }
+
+    /// <summary>Chunk c of <paramref name="ChunkRows"/> weight rows into row c of <paramref name="Partials"/>.</summary>
+    private readonly record struct InputRows(Problem Problem, int ChunkRows, nint Partials) : IKernelParts
+    {
+        public void Run(int part) => Problem.ComputeInputRows(part * ChunkRows, ChunkRows, (float*)Partials + (long)part * Problem.OutFeatures);
+    }
+
+    /// <summary>A product's output columns in parts of <paramref name="Step"/> (a multiple of 48).</summary>
+    private readonly record struct Columns(Problem Problem, int Step) : IKernelParts
+    {
+        public void Run(int part)
+        {
+            var first = part * Step;
+            Problem.Compute(first, Math.Min(Problem.OutFeatures, first + Step));
+        }
     }
 
     /// <summary>The weight storage types the kernels read.</summary>
@@ -160,6 +215,41 @@ internal static unsafe class FewRowLinear
                     break;
                 default:
                     Compute<Float32Elements, float>(first, end);
+                    break;
+            }
+        }
+
+        /// <summary>Σ x[i]·w[i, :] over the <paramref name="count"/> weight rows from <paramref name="first"/> ([in, out], one row), into <paramref name="sums"/>.</summary>
+        public void ComputeInputRows(int first, int count, float* sums)
+        {
+            count = Math.Min(count, InFeatures - first);
+            switch (Elements)
+            {
+                case Elements.BFloat16:
+                    RowKernels.InOut<BFloat16Elements, ushort>((ushort*)Weight + (long)first * OutFeatures, null, (float*)Input + first, sums, 1, count, OutFeatures, 0, OutFeatures);
+                    break;
+                case Elements.Float16:
+                    RowKernels.InOut<Float16Elements, ushort>((ushort*)Weight + (long)first * OutFeatures, null, (float*)Input + first, sums, 1, count, OutFeatures, 0, OutFeatures);
+                    break;
+                default:
+                    RowKernels.InOut<Float32Elements, float>((float*)Weight + (long)first * OutFeatures, null, (float*)Input + first, sums, 1, count, OutFeatures, 0, OutFeatures);
+                    break;
+            }
+        }
+
+        /// <summary>The output row: bias + the <paramref name="count"/> rows of <paramref name="partials"/>, added in order.</summary>
+        public void Add(float* partials, int count)
+        {
+            switch (Elements)
+            {
+                case Elements.BFloat16:
+                    RowKernels.AddRows<BFloat16Elements, ushort>((ushort*)Bias, partials, count, OutFeatures, (float*)Output);
+                    break;
+                case Elements.Float16:
+                    RowKernels.AddRows<Float16Elements, ushort>((ushort*)Bias, partials, count, OutFeatures, (float*)Output);
+                    break;
+                default:
+                    RowKernels.AddRows<Float32Elements, float>((float*)Bias, partials, count, OutFeatures, (float*)Output);
                     break;
             }
         }

@@ -66,6 +66,29 @@ internal static unsafe class RowKernels
         else InOutStrips<TE, T, EightRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
     }
 
+    /// <summary>
+    /// y[j] = bias[j] + rows[0, j] + rows[1, j] + … for j in [0, <paramref name="width"/>): partial sums of one
+    /// product added in a fixed order (so the same whoever computed them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddRows<TE, T>(T* bias, float* rows, int count, int width, float* y)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        var j = 0;
+        for (; j + 16 <= width; j += 16)
+        {
+            var sum = bias is null ? Vector512<float>.Zero : TE.Load16(bias + j);
+            for (var r = 0; r < count; r++) sum += Vector512.Load(rows + (long)r * width + j);
+            sum.Store(y + j);
+        }
+        for (; j < width; j++)
+        {
+            var sum = bias is null ? 0f : TE.Scalar(bias[j]);
+            for (var r = 0; r < count; r++) sum += rows[(long)r * width + j];
+            y[j] = sum;
+        }
+    }
+
     /// <summary>One x row against [out, in] weights, one weight row (one sequential stream) at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void OutInOneRow<TE, T>(T* w, T* bias, float* x, float* y, int n, int first, int end)
