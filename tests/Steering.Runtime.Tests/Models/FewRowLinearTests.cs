@@ -178,7 +178,7 @@ public sealed class FewRowLinearTests
         }
     }
 
-    private static (Tensor X, Tensor Weight, Tensor? Bias) Operands(int rows, int inFeatures, int outFeatures, bool withBias, ScalarType dtype)
+    internal static (Tensor X, Tensor Weight, Tensor? Bias) Operands(int rows, int inFeatures, int outFeatures, bool withBias, ScalarType dtype)
     {
         using var generator = new Generator(17);
         var x = randn(new long[] { rows, inFeatures }, generator: generator).to(dtype);
@@ -187,11 +187,11 @@ public sealed class FewRowLinearTests
         return (x, weight, bias);
     }
 
-    private static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
+    internal static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
         nn.functional.linear(x.to(ScalarType.Float64), weight.to(ScalarType.Float64), bias?.to(ScalarType.Float64));
 
     /// <summary>|actual − expected| ≤ tolerance · max(1, |expected|) elementwise.</summary>
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
+    internal static void AssertClose(Tensor expected, Tensor actual, double tolerance)
     {
         Assert.Equal(expected.shape, actual.shape);
         var error = (actual.to(ScalarType.Float64) - expected).abs() / expected.abs().clamp_min(1.0);

@@ -1,4 +1,5 @@
 using Steering.Models.Kernels;
+using static Steering.Tests.Models.FewRowLinearTests;
 using static TorchSharp.torch;
 
 namespace Steering.Tests.Models;
@@ -35,9 +36,9 @@ public sealed class ManyRowKernelsTests
         var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, ScalarType.Float32);
         var inOut = weight.t().contiguous();
         // Summation order only: float32 rounding of sums of up to 600 products.
-        AssertClose(Reference(x, weight, bias), FewRowLinear.Linear(x, weight, bias, threads: 1), 1e-5);
-        AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), 1e-5);
-        AssertClose(Reference(x, weight, bias), FewRowLinear.Conv1D(x, inOut, bias, threads: 1), 1e-5);
+        AssertClose(FewRowLinearTests.Reference(x, weight, bias), FewRowLinear.Linear(x, weight, bias, threads: 1), 1e-5);
+        AssertClose(FewRowLinearTests.Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), 1e-5);
+        AssertClose(FewRowLinearTests.Reference(x, weight, bias), FewRowLinear.Conv1D(x, inOut, bias, threads: 1), 1e-5);
     }
 
     [Theory]
@@ -48,7 +49,7 @@ public sealed class ManyRowKernelsTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, ScalarType.Float16);
-        var expected = Reference(x, weight, bias);
+        var expected = FewRowLinearTests.Reference(x, weight, bias);
         var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
         Assert.Equal(ScalarType.Float16, linear.dtype);
         // One rounding to float16 (11 significant bits): within 2⁻¹¹ of the exact value, relative.
@@ -69,7 +70,7 @@ public sealed class ManyRowKernelsTests
             var inOut = weight.t().contiguous();
             var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
             var conv = FewRowLinear.Conv1D(x, inOut, bias, threads: 1);
-            AssertClose(Reference(x, weight, bias), linear, 1e-5);
+            AssertClose(FewRowLinearTests.Reference(x, weight, bias), linear, 1e-5);
             foreach (var threads in new[] { 2, 3 })
             {
                 Assert.True(linear.eq(FewRowLinear.Linear(x, weight, bias, threads)).all().item<bool>());
@@ -86,30 +87,14 @@ public sealed class ManyRowKernelsTests
         var (x, weight, bias) = Operands(40, 24, 50, ScalarType.Float32);
         var y = FewRowLinear.Linear(x.view(2, 20, 24), weight, bias, threads: 1);
         Assert.Equal(new long[] { 2, 20, 50 }, y.shape);
-        AssertClose(Reference(x, weight, bias).view(2, 20, 50), y, 1e-5);
+        AssertClose(FewRowLinearTests.Reference(x, weight, bias).view(2, 20, 50), y, 1e-5);
         // Every other row: a strided view, copied before it is read.
-        AssertClose(Reference(x, weight, bias).view(20, 2, 50).select(1, 0), FewRowLinear.Linear(x.view(20, 2, 24).select(1, 0), weight, bias, threads: 1), 1e-5);
+        AssertClose(FewRowLinearTests.Reference(x, weight, bias).view(20, 2, 50).select(1, 0), FewRowLinear.Linear(x.view(20, 2, 24).select(1, 0), weight, bias, threads: 1), 1e-5);
     }
 
     private static (Tensor X, Tensor Weight, Tensor Bias) Operands(int rows, int inFeatures, int outFeatures, ScalarType dtype)
     {
-        using var generator = new Generator(23);
-        var x = randn(new long[] { rows, inFeatures }, generator: generator).to(dtype);
-        var weight = (randn(new long[] { outFeatures, inFeatures }, generator: generator) * 0.1).to(dtype);
-        var bias = randn(new long[] { outFeatures }, generator: generator).to(dtype);
-        return (x, weight, bias);
-    }
-
-    private static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
-        nn.functional.linear(x.to(ScalarType.Float64), weight.to(ScalarType.Float64), bias?.to(ScalarType.Float64));
-
-    /// <summary>|actual − expected| ≤ tolerance · max(1, |expected|) elementwise.</summary>
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        Assert.False(actual.isnan().any().item<bool>());
-        var error = (actual.to(ScalarType.Float64) - expected).abs() / expected.abs().clamp_min(1.0);
-        var worst = error.max().item<double>();
-        Assert.True(worst <= tolerance, $"largest relative error {worst:E2} exceeds {tolerance:E2}");
+        var (x, weight, bias) = FewRowLinearTests.Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+        return (x, weight, bias!);
     }
 }
