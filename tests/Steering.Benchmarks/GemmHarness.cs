@@ -40,72 +40,52 @@ public static class GemmHarness
             "bfloat16" => ScalarType.BFloat16,
             _ => throw new ArgumentException($"--dtypes: unknown type '{name}' (float32, float16, bfloat16)"),
         }).ToArray();
-        var layerProducts = Products(rounds, rowCounts, types);
-        Prefill(rounds, layerProducts);
+        Products(rounds, rowCounts, types);
+        Prefill(rounds);
         Console.WriteLine($"load average at end: {PeerHarness.LoadAverage()}");
         return 0;
     }
 
-    /// <summary>Times each shape; returns the median ms [libtorch, kernels] of one layer's four float32 products at <see cref="PrefillTokens"/> rows, if measured.</summary>
-    private static double[]? Products(int rounds, IReadOnlyList<int> rowCounts, IReadOnlyList<ScalarType> dtypes)
+    /// <summary>Times each shape at each row count, libtorch and the kernels alternating.</summary>
+    private static void Products(int rounds, IReadOnlyList<int> rowCounts, IReadOnlyList<ScalarType> dtypes)
     {
         using var noGrad = no_grad();
-        double[]? layer = null;
         Console.WriteLine();
         Console.WriteLine("one product (ms; GFLOP/s): [in, out] weights as GPT-2's Conv1D, [out, in] as the LM head (and Llama-family maps)");
         foreach (var dtype in dtypes)
         foreach (var rows in rowCounts)
+        foreach (var (name, inFeatures, outFeatures) in Shapes)
         {
-            var sums = new double[2];
-            foreach (var (name, inFeatures, outFeatures) in Shapes)
+            using var scope = NewDisposeScope();
+            var copies = (int)Math.Max(2, 256_000_000 / (inFeatures * outFeatures * 4));
+            var isConv1D = !name.StartsWith("LM", StringComparison.Ordinal);
+            var weights = Enumerable.Range(0, copies).Select(_ => isConv1D ? randn(inFeatures, outFeatures).to(dtype) : randn(outFeatures, inFeatures).to(dtype)).ToArray();
+            var bias = randn(outFeatures).to(dtype);
+            var x = randn(rows, inFeatures).to(dtype);
+            var next = 0;
+            var times = KernelHarness.Alternate(rounds * 4, _ =>
             {
-                using var scope = NewDisposeScope();
-                var copies = (int)Math.Max(2, 256_000_000 / (inFeatures * outFeatures * 4));
-                var isConv1D = !name.StartsWith("LM", StringComparison.Ordinal);
-                var weights = Enumerable.Range(0, copies).Select(_ => isConv1D ? randn(inFeatures, outFeatures).to(dtype) : randn(outFeatures, inFeatures).to(dtype)).ToArray();
-                var bias = randn(outFeatures).to(dtype);
-                var x = randn(rows, inFeatures).to(dtype);
-                var next = 0;
-                var times = KernelHarness.Alternate(rounds * 4, _ =>
-                {
-                    next = (next + 1) % copies;
-                    var watch = Stopwatch.StartNew();
-                    using var product = isConv1D ? FewRowLinear.Conv1D(x, weights[next], bias) : FewRowLinear.Linear(x, weights[next], null);
-                    return watch.Elapsed.TotalMilliseconds;
-                }, () => FewRowLinear.ManyRowsEnabled, on => FewRowLinear.ManyRowsEnabled = on);
-                var flops = 2.0 * rows * inFeatures * outFeatures;
-                double libtorch = QuickHarness.Median(times[0]), kernels = QuickHarness.Median(times[1]);
-                Console.WriteLine($"  {dtype,-8} {rows,3} rows {name,-22} libtorch {KernelHarness.Figure(times[0])} ms ({flops / libtorch / 1e6,5:F1})  " +
-                    $"kernels {KernelHarness.Figure(times[1])} ms ({flops / kernels / 1e6,5:F1})  {libtorch / kernels,5:F2}×");
-                if (isConv1D)
-                {
-                    sums[0] += libtorch;
-                    sums[1] += kernels;
-                }
-            }
-            if (dtype == ScalarType.Float32 && rows == PrefillTokens) layer = sums;
+                next = (next + 1) % copies;
+                var watch = Stopwatch.StartNew();
+                using var product = isConv1D ? FewRowLinear.Conv1D(x, weights[next], bias) : FewRowLinear.Linear(x, weights[next], null);
+                return watch.Elapsed.TotalMilliseconds;
+            }, () => FewRowLinear.ManyRowsEnabled, on => FewRowLinear.ManyRowsEnabled = on);
+            var flops = 2.0 * rows * inFeatures * outFeatures;
+            double libtorch = QuickHarness.Median(times[0]), kernels = QuickHarness.Median(times[1]);
+            Console.WriteLine($"  {dtype,-8} {rows,3} rows {name,-22} libtorch {KernelHarness.Figure(times[0])} ms ({flops / libtorch / 1e6,5:F1})  " +
+                $"kernels {KernelHarness.Figure(times[1])} ms ({flops / kernels / 1e6,5:F1})  {libtorch / kernels,5:F2}×");
         }
-        return layer;
     }
 
-    /// <summary>
-    /// The 1×128 prompt pass to the first token (GPT-2-small shape, float32), many-row kernels off and on, and beside it
-    /// what 12 layers of the four products alone took (<paramref name="layerProducts"/>): the rest is everything else.
-    /// </summary>
-    private static void Prefill(int rounds, double[]? layerProducts)
+    /// <summary>The 1×128 prompt pass to the first token (GPT-2-small shape, float32), many-row kernels off and on.</summary>
+    private static void Prefill(int rounds)
     {
         using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
         var prompt = BenchmarkModels.RandomPrompts(1, PrefillTokens, model.Dimensions.DVocab, BenchmarkModels.Seed + 2);
         var times = KernelHarness.Alternate(rounds, _ => PeerHarness.Steering(model, prompt, 1).Prefill.TotalMilliseconds,
             () => FewRowLinear.ManyRowsEnabled, on => FewRowLinear.ManyRowsEnabled = on);
         Console.WriteLine();
-        Console.WriteLine($"prefill 1×{PrefillTokens} to the first token, GPT-2-small shape, float32 (ms):");
-        for (var on = 0; on < 2; on++)
-        {
-            var median = QuickHarness.Median(times[on]);
-            var products = layerProducts is null ? "" : $"; 12 layers' products alone {12 * layerProducts[on],6:F1}, the rest {median - 12 * layerProducts[on],6:F1}";
-            Console.WriteLine($"  {(on == 0 ? "libtorch" : "kernels"),-9} {KernelHarness.Figure(times[on])}{products}");
-        }
-        Console.WriteLine($"  speed-up {QuickHarness.Median(times[0]) / QuickHarness.Median(times[1]):F2}× by median");
+        Console.WriteLine($"prefill 1×{PrefillTokens} to the first token, GPT-2-small shape, float32 (ms): libtorch {KernelHarness.Figure(times[0])}  " +
+            $"kernels {KernelHarness.Figure(times[1])}  {QuickHarness.Median(times[0]) / QuickHarness.Median(times[1]),5:F2}×");
     }
 }

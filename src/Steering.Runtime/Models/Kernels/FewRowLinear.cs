@@ -47,6 +47,9 @@ internal static unsafe class FewRowLinear
     /// </summary>
     private const long MinMultiplyAddsPerThread = 1L << 25;
 
+    /// <summary>Pieces per thread a product of more than <see cref="MaxRows"/> rows is cut into (see <see cref="Run"/>).</summary>
+    private const int PiecesPerThread = 4;
+
     /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
     private static readonly bool OpenMpSleeps =
         string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "PASSIVE", StringComparison.OrdinalIgnoreCase);
@@ -146,13 +149,16 @@ internal static unsafe class FewRowLinear
             problem.Compute(0, problem.OutFeatures);
             return;
         }
+        // A prompt's product is cut into more pieces than threads, handed out as threads come free: a thread that starts
+        // late (woken late, or its core busy with another process) then takes fewer pieces instead of holding up the end.
+        var pieces = problem.Rows > MaxRows ? Math.Min(parts * PiecesPerThread, (problem.OutFeatures + 47) / 48) : parts;
         // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split
-        // (and ManyRowKernels' tiles, so no part ends in a partial tile).
-        var step = (problem.OutFeatures / parts + 47) / 48 * 48;
-        Parallel.For(0, parts, part =>
+        // (and ManyRowKernels' tiles, so no piece ends in a partial tile).
+        var step = (problem.OutFeatures / pieces + 47) / 48 * 48;
+        Parallel.For(0, pieces, new ParallelOptions { MaxDegreeOfParallelism = parts }, piece =>
         {
-            var first = Math.Min(problem.OutFeatures, part * step);
-            var end = part == parts - 1 ? problem.OutFeatures : Math.Min(problem.OutFeatures, first + step);
+            var first = Math.Min(problem.OutFeatures, piece * step);
+            var end = piece == pieces - 1 ? problem.OutFeatures : Math.Min(problem.OutFeatures, first + step);
             if (first < end) problem.Compute(first, end);
         });
     }
