@@ -128,7 +128,10 @@ internal static unsafe class FewRowLinear
     /// weights (libtorch's float32 GEMM is MKL's AVX2 code on AMD, its float16 one has no fast CPU kernel), not bfloat16
     /// (oneDNN's AVX-512 BF16 GEMM is faster than widening to float32).
     /// </summary>
-    private static bool TakesManyRows(ScalarType dtype) => ManyRowsEnabled && dtype != ScalarType.BFloat16;
+    private static bool TakesManyRows(ScalarType dtype) => ManyRowsEnabled && (dtype != ScalarType.BFloat16 || ManyRowsTakeBFloat16);
+
+    /// <summary>Whether bfloat16 products of more than <see cref="MaxRows"/> rows go to <see cref="ManyRowKernels"/> too (off; the benchmarks turn it on to compare).</summary>
+    internal static bool ManyRowsTakeBFloat16 { get; set; }
 
     private static Elements? ElementsOf(ScalarType dtype) => dtype switch
     {
