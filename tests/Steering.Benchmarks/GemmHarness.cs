@@ -16,12 +16,6 @@ namespace Steering.Benchmarks;
 /// </summary>
 public static class GemmHarness
 {
-    private static readonly (string Name, long In, long Out)[] Shapes =
-    {
-        ("c_attn 768→2304", 768, 2304), ("attn c_proj 768→768", 768, 768), ("c_fc 768→3072", 768, 3072),
-        ("mlp c_proj 3072→768", 3072, 768), ("LM head 768→50257", 768, 50257),
-    };
-
     private const int PrefillTokens = 128;
 
     /// <param name="threads">libtorch's intra-op threads, which the kernels use too.</param>
@@ -56,7 +50,7 @@ public static class GemmHarness
         Console.WriteLine("one product (ms; GFLOP/s): [in, out] weights as GPT-2's Conv1D, [out, in] as the LM head (and Llama-family maps)");
         foreach (var dtype in dtypes)
         foreach (var rows in rowCounts)
-        foreach (var (name, inFeatures, outFeatures) in Shapes)
+        foreach (var (name, inFeatures, outFeatures) in KernelHarness.Shapes)
         {
             using var scope = NewDisposeScope();
             var copies = (int)Math.Max(2, 256_000_000 / (inFeatures * outFeatures * 4));

@@ -18,7 +18,8 @@ namespace Steering.Benchmarks;
 /// </summary>
 public static class KernelHarness
 {
-    private static readonly (string Name, long In, long Out)[] Shapes =
+    /// <summary>GPT-2-small's four per-layer affine maps and its LM head (also <c>--gemm</c>'s shapes).</summary>
+    internal static readonly (string Name, long In, long Out)[] Shapes =
     {
         ("c_attn 768→2304", 768, 2304), ("attn c_proj 768→768", 768, 768), ("c_fc 768→3072", 768, 3072),
         ("mlp c_proj 3072→768", 3072, 768), ("LM head 768→50257", 768, 50257),
