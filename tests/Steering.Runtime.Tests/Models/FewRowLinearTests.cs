@@ -189,29 +189,33 @@ public sealed class FewRowLinearTests
     }
 
     [Fact]
-    public void Left_to_libtorch_beyond_eight_rows_for_float64_bfloat16_rows_and_when_a_graph_is_needed()
+    public void Left_to_libtorch_for_float64_bfloat16_rows_and_when_a_graph_is_needed()
     {
         using var scope = NewDisposeScope();
-        var (x, weight, bias) = Operands(9, 32, 20, withBias: true, ScalarType.Float32);
-        using (no_grad())
-            Assert.True(FewRowLinear.Linear(x, weight, bias, 1).eq(nn.functional.linear(x, weight, bias)).all().item<bool>());
-
-        var bf16 = Operands(2, 32, 20, withBias: true, ScalarType.BFloat16);
-        using (no_grad())
-            Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
+        var (_, weight, bias) = Operands(1, 32, 20, withBias: true, ScalarType.Float32);
+        foreach (var rows in new[] { 2, 9, 40 })
+        {
+            var bf16 = Operands(rows, 32, 20, withBias: true, ScalarType.BFloat16);
+            using (no_grad())
+                Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
+        }
 
         var doubles = Operands(1, 32, 20, withBias: true, ScalarType.Float64);
         using (no_grad())
             Assert.True(FewRowLinear.Linear(doubles.X, doubles.Weight, doubles.Bias, 1).eq(nn.functional.linear(doubles.X, doubles.Weight, doubles.Bias)).all().item<bool>());
 
-        var input = Operands(1, 32, 20, withBias: true, ScalarType.Float32).X.requires_grad_();
-        var output = FewRowLinear.Linear(input, weight, bias, 1);
-        Assert.True(output.requires_grad);
-        output.sum().backward();
-        AssertClose(weight.sum(0, keepdim: true).to(ScalarType.Float64), input.grad!, 1e-5);
+        // One row (the few-row kernels' range) and 9 (the many-row kernels').
+        foreach (var rows in new[] { 1, 9 })
+        {
+            var input = Operands(rows, 32, 20, withBias: true, ScalarType.Float32).X.requires_grad_();
+            var output = FewRowLinear.Linear(input, weight, bias, 1);
+            Assert.True(output.requires_grad);
+            output.sum().backward();
+            AssertClose(weight.sum(0, keepdim: true).expand(rows, 32).to(ScalarType.Float64), input.grad!, 1e-5);
+        }
     }
 
-    private static (Tensor X, Tensor Weight, Tensor? Bias) Operands(int rows, int inFeatures, int outFeatures, bool withBias, ScalarType dtype)
+    internal static (Tensor X, Tensor Weight, Tensor? Bias) Operands(int rows, int inFeatures, int outFeatures, bool withBias, ScalarType dtype)
     {
         using var generator = new Generator(17);
         var x = randn(new long[] { rows, inFeatures }, generator: generator).to(dtype);
@@ -223,11 +227,11 @@ public sealed class FewRowLinearTests
     /// <summary>float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).</summary>
     private static double Tolerance(ScalarType dtype) => dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
 
-    private static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
+    internal static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
         nn.functional.linear(x.to(ScalarType.Float64), weight.to(ScalarType.Float64), bias?.to(ScalarType.Float64));
 
     /// <summary>|actual − expected| ≤ tolerance · max(1, |expected|) elementwise.</summary>
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
+    internal static void AssertClose(Tensor expected, Tensor actual, double tolerance)
     {
         Assert.Equal(expected.shape, actual.shape);
         var error = (actual.to(ScalarType.Float64) - expected).abs() / expected.abs().clamp_min(1.0);

@@ -7,10 +7,11 @@ using static TorchSharp.torch;
 namespace Steering.Models.Kernels;
 
 /// <summary>
-/// The affine maps of a decode step — x·Wᵀ + b on one row per sequence — computed by <see cref="RowKernels"/> instead of
-/// libtorch when that is faster: on the CPU with AVX-512, float32 or float16 weights and at most <see cref="MaxRows"/>
-/// rows, or bfloat16 and <see cref="MaxBFloat16Rows"/> (batch-1 decode), and no autograd graph to build. Everything else
-/// (prefill, other dtypes and devices, training) goes to libtorch.
+/// The affine maps of the models — x·Wᵀ + b — computed by Steering's kernels instead of libtorch when that is faster:
+/// on the CPU with AVX-512 and no autograd graph to build, a decode step's few rows (float32 or float16 weights and at
+/// most <see cref="MaxRows"/> rows, or bfloat16 and <see cref="MaxBFloat16Rows"/>) by <see cref="RowKernels"/>, and a
+/// prompt's many rows (float32 or float16 weights) by <see cref="ManyRowKernels"/>. Everything else (bfloat16 prompts,
+/// other dtypes and devices, training) goes to libtorch.
 /// </summary>
 /// <remarks>
 /// A decode step is a chain of matrix-vector products whose cost is reading the weights. libtorch hands them to MKL's
@@ -25,7 +26,7 @@ namespace Steering.Models.Kernels;
 /// </remarks>
 internal static unsafe class FewRowLinear
 {
-    /// <summary>The most rows (batch × positions) the kernels take; beyond it libtorch's GEMM is the faster one.</summary>
+    /// <summary>The most rows (batch × positions) <see cref="RowKernels"/> take; beyond it products go to <see cref="ManyRowKernels"/> (or libtorch, for bfloat16).</summary>
     public const int MaxRows = 8;
 
     /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks; the benchmarks raise it to compare).</summary>
@@ -42,6 +43,12 @@ internal static unsafe class FewRowLinear
 
     /// <summary>Parts per thread: enough that a helper starting late only takes fewer, few enough to keep each a long stream.</summary>
     private const int PartsPerThread = 4;
+
+    /// <summary>
+    /// Below this many multiply-adds a product of more than <see cref="MaxRows"/> rows is not split (about 0.1 ms of
+    /// <see cref="ManyRowKernels"/>' arithmetic: far above a part's handover).
+    /// </summary>
+    private const long MinMultiplyAddsPerPart = 1L << 23;
 
     /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
     private static readonly bool OpenMpSleeps =
@@ -61,6 +68,9 @@ internal static unsafe class FewRowLinear
 
     /// <summary>Whether the kernels run at all (the benchmarks turn them off to time libtorch side by side).</summary>
     internal static bool Enabled { get; set; } = Vector512.IsHardwareAccelerated;
+
+    /// <summary>Whether products of more than <see cref="MaxRows"/> rows run on <see cref="ManyRowKernels"/> (the benchmarks turn it off to time libtorch's GEMM side by side).</summary>
+    internal static bool ManyRowsEnabled { get; set; } = true;
 
     /// <summary>nn.functional.linear: <paramref name="weight"/> [out, in], <paramref name="bias"/> [out] or null.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, Threads);
@@ -94,7 +104,7 @@ internal static unsafe class FewRowLinear
         if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.shape is not [var length] || length != outFeatures || !bias.is_contiguous()))
             return null;
         var rows = x.NumberOfElements / inFeatures;
-        if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
+        if (rows == 0 || rows > int.MaxValue || (rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows) && !TakesManyRows(dtype))) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
         // float32 input is read in place; 16-bit input is widened once (the kernels compute in float32).
@@ -117,6 +127,16 @@ internal static unsafe class FewRowLinear
             if (!ReferenceEquals(input, x)) input.Dispose();
         }
     }
+
+    /// <summary>
+    /// Whether products of more than <see cref="MaxRows"/> rows go to <see cref="ManyRowKernels"/>: float32 and float16
+    /// weights (libtorch's float32 GEMM is MKL's AVX2 code on AMD, its float16 one has no fast CPU kernel), not bfloat16
+    /// (oneDNN's AVX-512 BF16 GEMM is faster than widening to float32).
+    /// </summary>
+    private static bool TakesManyRows(ScalarType dtype) => ManyRowsEnabled && (dtype != ScalarType.BFloat16 || ManyRowsTakeBFloat16);
+
+    /// <summary>Whether bfloat16 products of more than <see cref="MaxRows"/> rows go to <see cref="ManyRowKernels"/> too (off; the benchmarks turn it on to compare).</summary>
+    internal static bool ManyRowsTakeBFloat16 { get; set; }
 
     private static Elements? ElementsOf(ScalarType dtype) => dtype switch
     {
@@ -142,13 +162,15 @@ internal static unsafe class FewRowLinear
                 return;
             }
         }
-        var parts = (int)Math.Clamp(weights / MinWeightsPerPart, 1, Math.Max(1, threads) * PartsPerThread);
+        var parts = (int)Math.Clamp(problem.Rows > MaxRows ? weights * problem.Rows / MinMultiplyAddsPerPart : weights / MinWeightsPerPart,
+            1, Math.Max(1, threads) * PartsPerThread);
         if (threads <= 1 || parts == 1)
         {
             problem.Compute(0, problem.OutFeatures);
             return;
         }
-        // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split.
+        // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split
+        // (and ManyRowKernels' tiles, so no part ends in a partial tile).
         var step = (problem.OutFeatures / parts + 47) / 48 * 48;
         KernelThreads.For((problem.OutFeatures + step - 1) / step, threads, new Columns(problem, step));
     }
@@ -256,7 +278,9 @@ internal static unsafe class FewRowLinear
 
         private void Compute<TE, T>(int first, int end) where TE : struct, IWeightElements<T> where T : unmanaged
         {
-            if (WeightIsOutIn)
+            if (Rows > MaxRows)
+                ManyRowKernels.Compute<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, WeightIsOutIn, first, end);
+            else if (WeightIsOutIn)
                 RowKernels.OutIn<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, first, end);
             else
                 RowKernels.InOut<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, first, end);
