@@ -11,9 +11,9 @@ namespace Steering;
 /// </summary>
 /// <remarks>
 /// <c>OMP_WAIT_POLICY=PASSIVE</c>: libtorch's OpenMP threads otherwise spin after every parallel operation waiting for
-/// the next one. On a machine shared with other work — or with the .NET thread pool, which runs the decode kernels'
-/// second thread (<see cref="Models.Kernels.FewRowLinear"/>) — a spinning thread holds a core someone else needs (the
-/// test suite measured 5× the CPU time it needed). Passive waiting changes no result, only who gets the cores; set
+/// the next one. On a machine shared with other work — or with the decode kernels' helper threads
+/// (<see cref="Models.Kernels.KernelThreads"/>) — a spinning thread holds a core someone else needs (the test suite
+/// measured 5× the CPU time it needed). Passive waiting changes no result, only who gets the cores; set
 /// <c>OMP_WAIT_POLICY=ACTIVE</c> to get spinning back on a dedicated machine.
 /// <para>
 /// <c>THP_MEM_ALLOC_ENABLE=1</c>: libtorch's CPU allocator then aligns allocations of 2 MiB and more to 2 MiB and asks

@@ -18,7 +18,8 @@ namespace Steering.Benchmarks;
 /// </summary>
 public static class KernelHarness
 {
-    private static readonly (string Name, long In, long Out)[] Shapes =
+    /// <summary>GPT-2-small's four per-layer affine maps and its LM head (also <c>--gemm</c>'s shapes).</summary>
+    internal static readonly (string Name, long In, long Out)[] Shapes =
     {
         ("c_attn 768→2304", 768, 2304), ("attn c_proj 768→768", 768, 768), ("c_fc 768→3072", 768, 3072),
         ("mlp c_proj 3072→768", 3072, 768), ("LM head 768→50257", 768, 50257),
@@ -153,25 +154,29 @@ public static class KernelHarness
     }
 
     /// <summary>Measures with the kernels off and on, alternating, after one warm-up of each: [off, on].</summary>
-    private static List<double>[] Alternate(int rounds, Func<bool, double> measure)
+    private static List<double>[] Alternate(int rounds, Func<bool, double> measure) =>
+        Alternate(rounds, measure, () => FewRowLinear.Enabled, on => FewRowLinear.Enabled = on);
+
+    /// <summary>Measures with a switch (<paramref name="get"/>, <paramref name="set"/>) off and on, alternating, after one warm-up of each: [off, on]; the switch is restored after.</summary>
+    internal static List<double>[] Alternate(int rounds, Func<bool, double> measure, Func<bool> get, Action<bool> set)
     {
         var results = new[] { new List<double>(), new List<double>() };
-        var enabled = FewRowLinear.Enabled;
+        var was = get();
         try
         {
             for (var round = -1; round < rounds; round++)
             {
-                foreach (var kernels in new[] { false, true })
+                foreach (var on in new[] { false, true })
                 {
-                    FewRowLinear.Enabled = kernels;
-                    var value = measure(kernels);
-                    if (round >= 0) results[kernels ? 1 : 0].Add(value);
+                    set(on);
+                    var value = measure(on);
+                    if (round >= 0) results[on ? 1 : 0].Add(value);
                 }
             }
         }
         finally
         {
-            FewRowLinear.Enabled = enabled;
+            set(was);
         }
         return results;
     }
@@ -188,6 +193,6 @@ public static class KernelHarness
         return (Created() - afterPrompt) / (double)(steps - 1);
     }
 
-    private static string Figure(List<double> values, bool best = false) =>
+    internal static string Figure(List<double> values, bool best = false) =>
         $"{QuickHarness.Median(values),7:F3} [{(best ? values.Max() : values.Min()),7:F3}]";
 }

@@ -53,8 +53,7 @@ public static class PeerHarness
         try
         {
             using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
-            var gguf = Path.Combine(folder, "gpt2-small-random.f32.gguf");
-            GgufModelExport.Write(model, gguf, GgmlType.F32);
+            var gguf = WriteGguf(model, folder);
             Console.WriteLine($"model: GPT-2-small shape, random weights, {model.ParameterCount / 1e6:F1}M parameters; llama.cpp reads its F32 GGUF export ({new FileInfo(gguf).Length / 1e6:F0} MB)");
             Console.WriteLine($"decode: {PromptTokens}-token prompt, {NewTokens} greedy tokens, tokens/s of the {NewTokens - 1} decode steps after the prompt; prefill: 1×{PrefillTokens} prompt to the first token");
             Console.WriteLine($"each figure: best of {rounds} rounds after a warm-up [median]");
@@ -75,6 +74,14 @@ public static class PeerHarness
             Directory.Delete(folder, recursive: true);
         }
         return 0;
+    }
+
+    /// <summary>Writes <paramref name="model"/> into <paramref name="folder"/> as the F32 GGUF llama.cpp reads (what <c>steer export --format gguf</c> writes).</summary>
+    internal static string WriteGguf(HookedTransformer model, string folder)
+    {
+        var gguf = Path.Combine(folder, "gpt2-small-random.f32.gguf");
+        GgufModelExport.Write(model, gguf, GgmlType.F32);
+        return gguf;
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ using BenchmarkDotNet.Running;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --kernels [--threads N] [--rounds 5] [--decode-only] | --step-profile [--threads N] [--rounds 5] [--batch 1] [--dtype float32|bfloat16|float16] | --step-ab [--threads N] [--rounds 5] [--batches 1,8] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] [--own-only] | --llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare | --load-only] [--memory-map] | BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project tests/Steering.Benchmarks -- [--quick [--threads N] | --threads-ab [--threads 2] [--rounds 3] | --kernels [--threads N] [--rounds 5] [--decode-only] | --gemm [--threads N] [--rounds 5] [--rows 16,32,128] [--dtypes float32] | --step-profile [--threads N] [--rounds 5] [--batch 1] [--model DIR [--dtype float32]] | --step-ab [--threads N] [--rounds 5] [--batches 1,8] [--model DIR [--dtype float32]] [--only CHANGE] | --serve [--clients 1,4,16,32] [--requests 32] [--tokens 16] [--threads N] | --peers [--thread-counts 1,2] [--rounds 3] [--own-only] | --llama1b [--dir DIR] [--thread-counts 1,2] [--rounds 2] [--dtypes float32,bfloat16] [--prepare | --load-only] [--memory-map] | BenchmarkDotNet arguments]</c>.
 /// </summary>
 /// <remarks>
 /// BenchmarkDotNet runs in-process here (<c>--inProcess</c> is added unless <c>--outOfProcess</c> is given). Its default
@@ -26,12 +26,18 @@ public static class Program
         ArgumentNullException.ThrowIfNull(args);
         var threads = Option(args, "--threads") is string n ? int.Parse(n, CultureInfo.InvariantCulture) : (int?)null;
         if (args.Contains("--kernels")) return KernelHarness.Run(threads ?? 1, Option(args, "--rounds") is string kr ? int.Parse(kr, CultureInfo.InvariantCulture) : 5, products: !args.Contains("--decode-only"));
+        if (args.Contains("--gemm"))
+            return GemmHarness.Run(threads ?? 1, Option(args, "--rounds") is string gr ? int.Parse(gr, CultureInfo.InvariantCulture) : 5,
+                (Option(args, "--rows") ?? "16,32,128").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(),
+                (Option(args, "--dtypes") ?? "float32").Split(','));
         if (args.Contains("--step-ab"))
             return StepProfileHarness.Compare(threads ?? 1, Option(args, "--rounds") is string ar ? int.Parse(ar, CultureInfo.InvariantCulture) : 5,
-                (Option(args, "--batches") ?? "1,8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray());
-        if (args.Contains("--step-profile")) return StepProfileHarness.Run(threads ?? 1, Option(args, "--rounds") is string sr ? int.Parse(sr, CultureInfo.InvariantCulture) : 5, Option(args, "--batch") is string b ? int.Parse(b, CultureInfo.InvariantCulture) : 1,
-                Option(args, "--dtype") is string dt ? Enum.Parse<TorchSharp.torch.ScalarType>(dt, ignoreCase: true) : TorchSharp.torch.ScalarType.Float32);
+                (Option(args, "--batches") ?? "1,8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(), Option(args, "--model"), Option(args, "--dtype") ?? "float32", Option(args, "--only"));
+        if (args.Contains("--step-profile"))
+            return StepProfileHarness.Run(threads ?? 1, Option(args, "--rounds") is string sr ? int.Parse(sr, CultureInfo.InvariantCulture) : 5, Option(args, "--batch") is string b ? int.Parse(b, CultureInfo.InvariantCulture) : 1,
+                Option(args, "--model"), Option(args, "--dtype") ?? "float32");
         if (args.Contains("--quick")) return QuickHarness.Run(threads);
+        if (args.Contains("--threads-ab")) return ThreadsHarness.Run(threads ?? 2, Option(args, "--rounds") is string tr ? int.Parse(tr, CultureInfo.InvariantCulture) : 3);
         if (args.Contains("--peers"))
         {
             return PeerHarness.Run(ThreadCounts(args), Option(args, "--rounds") is string r ? int.Parse(r, CultureInfo.InvariantCulture) : 3, ownOnly: args.Contains("--own-only"));

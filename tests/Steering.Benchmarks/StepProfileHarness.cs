@@ -10,8 +10,8 @@ using static TorchSharp.torch;
 namespace Steering.Benchmarks;
 
 /// <summary>
-/// <c>--step-profile</c>: where the time of one greedy decode step goes, GPT-2-small shape, batch 1 (or
-/// <c>--batch N</c>). First whole steps (the time between two yields of <see cref="HookedTransformer.GenerateSteps"/>),
+/// <c>--step-profile</c>: where the time of one greedy decode step goes, GPT-2-small shape (or the checkpoint of
+/// <c>--model DIR</c> in <c>--dtype</c>, e.g. the <c>--llama1b</c> folder), batch 1 (or <c>--batch N</c>). First whole steps (the time between two yields of <see cref="HookedTransformer.GenerateSteps"/>),
 /// then every part of a step alone with the shapes and counts a step has: the matrix products on the model's own
 /// weights (in the step's order, so they stream from memory as in the step), and each op outside them, repeated as
 /// often as one step runs it inside one dispose scope (so disposal is counted). Parts alone run with warm caches;
@@ -30,13 +30,15 @@ public static class StepProfileHarness
     /// <c>--step-ab</c>: each change of <see cref="Changes"/> off and on, alternating within every round (whole greedy
     /// decodes, tokens/s over all sequences), batch 1 and <paramref name="batches"/>.
     /// </summary>
-    public static int Compare(int threads, int rounds, int[] batches)
+    public static int Compare(int threads, int rounds, int[] batches, string? modelFolder, string dtype, string? only)
     {
         set_num_threads(threads);
         Console.WriteLine($"decode step changes, off vs on — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s)");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; tokens/s, median [best] of {rounds} rounds after a warm-up, off and on alternating");
-        using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
-        foreach (var (name, change) in Changes.Append(("all of them", on => Array.ForEach(Changes, c => c.Switch(on)))))
+        using var model = Model(modelFolder, dtype);
+        // --only NAME times that change alone (a big model's decodes take long).
+        var timed = only is null ? Changes.Append(("all of them", on => Array.ForEach(Changes, c => c.Switch(on)))) : Changes.Where(c => c.Name.StartsWith(only, StringComparison.Ordinal));
+        foreach (var (name, change) in timed)
         {
             foreach (var batch in batches)
             {
@@ -65,25 +67,32 @@ public static class StepProfileHarness
         return 0;
     }
 
-    /// <param name="threads">libtorch's intra-op threads (the kernels' too).</param>
-    /// <param name="rounds">Timed rounds after the warm-up.</param>
-    /// <param name="batch">Sequences decoded together.</param>
-    /// <param name="dtype">The weights' (and so the step's) type: float32, or bfloat16/float16 to see what a 16-bit step spends differently.</param>
-    public static int Run(int threads, int rounds, int batch, ScalarType dtype = ScalarType.Float32)
+    public static int Run(int threads, int rounds, int batch, string? modelFolder, string dtype)
     {
         set_num_threads(threads);
-        Console.WriteLine($"decode step profile — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s), batch {batch}, {dtype}");
+        Console.WriteLine($"decode step profile — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {PeerHarness.CpuModel()}, {get_num_threads()} thread(s), batch {batch}");
         Console.WriteLine($"load average at start: {PeerHarness.LoadAverage()}; figures: median [best] of {rounds} rounds, µs per step");
-        using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small, dtype);
+        using var model = Model(modelFolder, dtype);
         var prompts = BenchmarkModels.RandomPrompts(batch, GenerationBenchmarks.PromptTokens, model.Dimensions.DVocab);
         using var noGrad = no_grad();
 
         InSitu(model, prompts, rounds);
+        if (modelFolder is not null)
+        {
+            // The parts below are GPT-2's (its weight names and shapes); another model gets its whole steps only.
+            var steps = new List<double>();
+            for (var round = -1; round < rounds; round++)
+            {
+                if (WholeSteps(model, prompts) is var (perStep, _) && round >= 0) steps.Add(perStep);
+            }
+            Console.WriteLine($"  whole step (GenerateSteps, prompt excluded)      {Figure(steps)}");
+            return 0;
+        }
 
         // Whole steps and the parts alone alternate within every round, so outside load falls on both alike.
         var step = new List<double>();
         var allocated = 0.0;
-        var parts = Parts(model, batch, dtype).ToList();
+        var parts = Parts(model, batch).ToList();
         var times = parts.Select(_ => new List<double>()).ToArray();
         for (var round = -1; round < rounds; round++)
         {
@@ -110,6 +119,11 @@ public static class StepProfileHarness
         return 0;
     }
 
+    /// <summary>The GPT-2-small-shaped benchmark model, or the checkpoint in <paramref name="folder"/> in <paramref name="dtype"/>.</summary>
+    private static HookedTransformer Model(string? folder, string dtype) => folder is null
+        ? BenchmarkModels.Create(BenchmarkModels.Gpt2Small)
+        : HookedTransformer.Load(folder, new ModelLoadOptions { DType = dtype == "bfloat16" ? ScalarType.BFloat16 : ScalarType.Float32 });
+
     /// <summary>
     /// The step timed from inside: a timestamp at every hook point (a reading hook; the attention scores and pattern
     /// stay unhooked so the fused attention path runs) and at each yield; each stretch between two consecutive points
@@ -126,9 +140,9 @@ public static class StepProfileHarness
         using var scope = model.Hooks.CreateScope();
         foreach (var point in model.Hooks)
         {
-            // q, k, v, the scores and the pattern stay unhooked, so attention takes the step's own (unobserved) path.
-            if (point.Name.EndsWith(".attn.q", StringComparison.Ordinal) || point.Name.EndsWith(".attn.k", StringComparison.Ordinal) || point.Name.EndsWith(".attn.v", StringComparison.Ordinal)
-                || point.Name.EndsWith(".attn.scores", StringComparison.Ordinal) || point.Name.EndsWith(".attn.pattern", StringComparison.Ordinal)) continue;
+            // q, k, v (rotated or not), the scores and the pattern stay unhooked, so attention takes the step's own
+            // (unobserved) path.
+            if (new[] { ".attn.q", ".attn.k", ".attn.v", ".attn.rot_q", ".attn.rot_k", ".attn.scores", ".attn.pattern" }.Any(site => point.Name.EndsWith(site, StringComparison.Ordinal))) continue;
             var id = names.Count;
             names.Add(point.Name.StartsWith("blocks.", StringComparison.Ordinal) ? point.Name[(point.Name.IndexOf('.', 7) + 1)..] : point.Name);
             scope.Add(point, (_, _) =>
@@ -230,13 +244,13 @@ public static class StepProfileHarness
     private sealed record Part(string Name, int Count, Action Run, Action<int>? Cold = null);
 
     /// <summary>Every part of a decode step with the shapes of a step at position ~48 (16-token prompt, 64 new tokens).</summary>
-    private static IEnumerable<Part> Parts(HookedTransformer model, int batch, ScalarType dtype)
+    private static IEnumerable<Part> Parts(HookedTransformer model, int batch)
     {
         var d = model.Dimensions;
         var weights = model.NamedParameters().ToDictionary(p => p.Name, p => (Tensor)p.Parameter);
         const int Past = 48;
-        var x = randn(batch, 1, d.DModel, dtype).DetachFromDisposeScope();
-        var hidden = randn(batch, 1, d.DMlp, dtype).DetachFromDisposeScope();
+        var x = randn(batch, 1, d.DModel).DetachFromDisposeScope();
+        var hidden = randn(batch, 1, d.DMlp).DetachFromDisposeScope();
         var products = new List<(Tensor Input, Tensor Weight, Tensor Bias)>();
         for (var layer = 0; layer < d.NLayers; layer++)
         {
@@ -258,7 +272,7 @@ public static class StepProfileHarness
         yield return new("layer_norm [b,1,768]", 2 * d.NLayers + 1, () => nn.functional.layer_norm(x, new long[] { d.DModel }, lnWeight, lnBias, 1e-5));
         yield return new("residual add [b,1,768]", 2 * d.NLayers + 1, () => _ = x + x);
         yield return new("gelu tanh [b,1,3072]", d.NLayers, () => nn.functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh));
-        var qkvOut = randn(batch, 1, 3 * d.DModel, dtype).DetachFromDisposeScope();
+        var qkvOut = randn(batch, 1, 3 * d.DModel).DetachFromDisposeScope();
         yield return new("split qkv + 3 view + 3 transpose", d.NLayers, () =>
         {
             var qkv = qkvOut.split(d.DModel, 2);
@@ -266,8 +280,8 @@ public static class StepProfileHarness
         });
 
         var cache = new KvCache(d.NLayers);
-        var keys = randn(batch, d.NHeads, Past, d.DHead, dtype);
-        var newKey = randn(batch, 1, d.NHeads, d.DHead, dtype).DetachFromDisposeScope().transpose(1, 2);
+        var keys = randn(batch, d.NHeads, Past, d.DHead);
+        var newKey = randn(batch, 1, d.NHeads, d.DHead).DetachFromDisposeScope().transpose(1, 2);
         using (NewDisposeScope())
         {
             // Twice, so the second grows the buffers (to twice the length) and appends measured below do not.
@@ -279,19 +293,22 @@ public static class StepProfileHarness
         keys.Dispose();
         yield return new("KV cache append (2 narrow+copy_+narrow)", d.NLayers, () => cache.Extend(0, newKey, newKey));
 
-        var query = randn(batch, d.NHeads, 1, d.DHead, dtype).DetachFromDisposeScope();
+        var query = randn(batch, d.NHeads, 1, d.DHead).DetachFromDisposeScope();
         var (allKeys, allValues) = cache.Extend(0, newKey, newKey);
         allKeys.DetachFromDisposeScope();
         allValues.DetachFromDisposeScope();
         var isToken = ones(batch, Past + 2, ScalarType.Bool).DetachFromDisposeScope();
-        var bias = new AttentionMask(isToken, 1, dtype).Bias().DetachFromDisposeScope();
+        var bias = new AttentionMask(isToken, 1, ScalarType.Float32).Bias().DetachFromDisposeScope();
         yield return new("SDPA, 1 query × 50 keys, with bias", d.NLayers, () => nn.functional.scaled_dot_product_attention(query, allKeys, allValues, bias));
         var qkvQuery = qkvOut.split(d.DModel, 2)[0].view(batch, 1, d.NHeads, d.DHead).transpose(1, 2).DetachFromDisposeScope();
         yield return new("SDPA as in the step (q a view of the qkv output)", d.NLayers, () => nn.functional.scaled_dot_product_attention(qkvQuery, allKeys, allValues, bias));
-        var (kernelKeys, kernelValues, kernelCached) = cache.Reserve(0, new[] { batch, d.NHeads, 1L, d.DHead }, dtype, CPU);
-        yield return new("decode attention kernel (SingleQueryAttention)", d.NLayers, () => SingleQueryAttention.TryCompute(qkvOut, kernelKeys, kernelValues, kernelCached, bias, 0.125));
+        var (kernelKeys, kernelValues, kernelCached) = cache.Reserve(0, new[] { batch, d.NHeads, 1L, d.DHead }, ScalarType.Float32, CPU);
+        var span = d.NHeads * d.DHead;
+        var step = new SingleQuery(batch, d.NHeads, d.NHeads, d.DHead, new NewHeads(qkvOut, 0, 3 * span), new NewHeads(qkvOut, span, 3 * span),
+            new NewHeads(qkvOut, 2 * span, 3 * span), bias, 0.125, Softcap: null, Rotary: null);
+        yield return new("decode attention kernel (SingleQueryAttention)", d.NLayers, () => SingleQueryAttention.TryCompute(step, kernelKeys, kernelValues, kernelCached));
         yield return new("z transpose + reshape [b,1,768]", d.NLayers, () => query.transpose(1, 2).transpose(1, 2).reshape(batch, 1, d.DModel));
-        yield return new("attention mask bias (per pass)", 1, () => new AttentionMask(isToken, 1, dtype).Bias());
+        yield return new("attention mask bias (per pass)", 1, () => new AttentionMask(isToken, 1, ScalarType.Float32).Bias());
 
         var last = Enumerable.Range(0, batch).Select(i => (long)i).ToArray();
         var pastIsToken = ones(batch, Past, ScalarType.Bool).DetachFromDisposeScope();
@@ -312,7 +329,7 @@ public static class StepProfileHarness
         var ids1 = zeros(batch, 1, ScalarType.Int64).DetachFromDisposeScope();
         yield return new("embeddings: 2 index_select + view + add", 1, () =>
             _ = wte.index_select(0, ids1.reshape(-1)).view(batch, 1, d.DModel) + wpe.index_select(0, ids1.reshape(-1)).view(batch, 1, d.DModel));
-        var logits = randn(batch, 1, d.DVocab, dtype).DetachFromDisposeScope();
+        var logits = randn(batch, 1, d.DVocab).DetachFromDisposeScope();
         yield return new("next token: logits[.., -1].argmax → long[]", 1, () => _ = logits[.., -1].argmax(-1).cpu().data<long>().ToArray());
         yield return new("next token: argmax in C# (GreedyArgmax)", 1, () => GreedyArgmax.TryCompute(logits));
         yield return new("head input narrow (last position)", 1, () => x.narrow(1, 0, 1));
@@ -329,7 +346,7 @@ public static class StepProfileHarness
         yield return new("cold: gelu", d.NLayers, () => nn.functional.gelu(hidden, TorchSharp.Modules.GELU.Approximate.tanh), Flush);
         yield return new("cold: KV cache append", d.NLayers, () => cache.Extend(0, newKey, newKey), Flush);
         yield return new("cold: SDPA as in the step", d.NLayers, () => nn.functional.scaled_dot_product_attention(qkvQuery, allKeys, allValues, bias), Flush);
-        yield return new("cold: decode attention kernel", d.NLayers, () => SingleQueryAttention.TryCompute(qkvOut, kernelKeys, kernelValues, kernelCached, bias, 0.125), Flush);
+        yield return new("cold: decode attention kernel", d.NLayers, () => SingleQueryAttention.TryCompute(step, kernelKeys, kernelValues, kernelCached), Flush);
         yield return new("cold: a 768-float copy in C# (no libtorch)", d.NLayers, () => CopyInCSharp(x, hidden), Flush);
     }
 

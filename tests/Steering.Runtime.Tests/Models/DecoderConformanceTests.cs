@@ -129,6 +129,32 @@ public abstract class DecoderConformanceTests<TFolder> : IClassFixture<TFolder> 
     }
 
     [Fact]
+    public void Kv_cached_decode_steps_with_identity_hooks_at_every_point_change_nothing()
+    {
+        // Unhooked, a decode step's attention runs in one kernel call (rotary, grouped heads, window and soft cap
+        // included); a hook on q, k, v, the rotated q/k, the scores or the pattern takes libtorch's operations instead.
+        // Both must compute the same logits, for a batch with a left-padded row too.
+        using var scope = NewDisposeScope();
+        var plain = DecodeSteps();
+        using (var hooks = _model.Hooks.CreateScope())
+        {
+            foreach (var point in _model.Hooks)
+                hooks.Add(point, (x, _) => x.clone());
+            var hooked = DecodeSteps();
+            for (var i = 0; i < plain.Length; i++) TensorAssert.Close(plain[i], hooked[i], 1e-5);
+        }
+    }
+
+    /// <summary>The logits of three KV-cached decode steps after a left-padded batch of two prompts.</summary>
+    private Tensor[] DecodeSteps()
+    {
+        var (ids, mask) = TokenBatch.LeftPad(new[] { Prompt[..3], Prompt[..6] }, _model.SpecialTokens.PaddingId, _model.Device);
+        using var cache = _model.CreateCache();
+        _model.Forward(ids, mask, cache: cache);
+        return Enumerable.Range(5, 3).Select(i => _model.Forward(_model.TokenTensor(new[] { Prompt[i - 5], Prompt[i] }).view(2, 1), cache: cache)).ToArray();
+    }
+
+    [Fact]
     public void Every_point_fires_once_with_the_shape_the_schema_gives()
     {
         using var scope = NewDisposeScope();

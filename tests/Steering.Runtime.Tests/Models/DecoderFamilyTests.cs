@@ -229,4 +229,28 @@ public sealed class DecoderFamilyTests
         var error = (actual.to(ScalarType.Float32) - expected).abs().max().item<float>();
         Assert.True(error < 0.05 * expected.abs().max().item<float>(), $"bf16 error {error}");
     }
+
+    [Theory]
+    [InlineData(ReferenceFamily.Llama)]
+    [InlineData(ReferenceFamily.Gemma2)] // grouped heads, sliding windows, a soft cap, query_pre_attn_scalar
+    public void Bfloat16_kv_cached_decoding_stays_close_to_the_full_pass(ReferenceFamily family)
+    {
+        // bfloat16 decode steps run the attention kernel (rotary in bfloat16 as libtorch rounds it, scores in float32);
+        // the full pass runs libtorch's. Both round differently, so they agree to bfloat16's precision, not exactly.
+        using var folder = new TempDirectory();
+        RandomCheckpoint.Write(folder.Path, RandomCheckpoint.Config(family), seed: 3, storeAs: ScalarType.BFloat16);
+        using var model = HookedTransformer.Load(folder.Path, new ModelLoadOptions { DType = ScalarType.BFloat16 });
+        using var scope = NewDisposeScope();
+        int[] ids = { 3, 9, 27, 81, 243, 5, 15, 45, 135 };
+        var full = model.Forward(model.TokenTensor(ids)).to(ScalarType.Float32);
+        using var cache = model.CreateCache();
+        model.Forward(model.TokenTensor(ids[..4]), cache: cache);
+        for (var i = 4; i < ids.Length; i++)
+        {
+            var step = model.Forward(model.TokenTensor(ids[i..(i + 1)]), cache: cache).to(ScalarType.Float32);
+            var expected = full.narrow(1, i, 1);
+            var error = (step - expected).abs().max().item<float>();
+            Assert.True(error < 0.05 * expected.abs().max().item<float>(), $"position {i}: bf16 error {error}");
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using Steering.Models.Kernels;
 using static TorchSharp.torch;
@@ -72,15 +71,18 @@ public sealed class FewRowLinearTests
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        foreach (var (rows, inFeatures, outFeatures) in Cases(dtype, (57, 23), (64, 1), (16, 50), (5, 3), (96, 7), (131, 4), (40, 96), (33, 161)))
+        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
+        for (var rows = 1; rows <= maxRows; rows++)
         {
-            var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
-            var expected = Reference(x, weight, bias);
-            // float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).
-            var tolerance = dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
-            AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
-            AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
-            AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
+            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3), (96, 7), (131, 4), (40, 96), (33, 161) })
+            {
+                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+                var expected = Reference(x, weight, bias);
+                var tolerance = Tolerance(dtype);
+                AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
+                AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
+                AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
+            }
         }
     }
 
@@ -96,13 +98,17 @@ public sealed class FewRowLinearTests
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        foreach (var (rows, inFeatures, outFeatures) in Cases(dtype, (57, 23), (16, 50), (96, 7), (40, 96), (33, 161), (768, 4100)))
+        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
+        for (var rows = 1; rows <= maxRows; rows++)
         {
-            var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
-            var (x32, weight32, bias32) = (x.to(ScalarType.Float32), weight.to(ScalarType.Float32), bias!.to(ScalarType.Float32));
-            AssertSameBits(FewRowLinear.Linear(x32, weight32, bias32, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, bias, threads: 1));
-            AssertSameBits(FewRowLinear.Linear(x32, weight32, null, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, null, threads: 1));
-            AssertSameBits(FewRowLinear.Conv1D(x32, weight32.t().contiguous(), bias32, threads: 1).to(dtype), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1));
+            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (16, 50), (96, 7), (40, 96), (33, 161), (768, 4100) })
+            {
+                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+                var (x32, weight32, bias32) = (x.to(ScalarType.Float32), weight.to(ScalarType.Float32), bias!.to(ScalarType.Float32));
+                AssertSameBits(FewRowLinear.Linear(x32, weight32, bias32, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, bias, threads: 1));
+                AssertSameBits(FewRowLinear.Linear(x32, weight32, null, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, null, threads: 1));
+                AssertSameBits(FewRowLinear.Conv1D(x32, weight32.t().contiguous(), bias32, threads: 1).to(dtype), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1));
+            }
         }
     }
 
@@ -185,21 +191,54 @@ public sealed class FewRowLinearTests
         }
     }
 
-    [Fact]
-    public void Splitting_over_threads_changes_no_bit()
+    /// <summary>
+    /// Split over 2 or 3 threads, every product is bit for bit the one thread's: output columns in whole 48-column
+    /// strips, and one-row [in, out] products in chunks of weight rows fixed by the shape (GPT-2-small's c_attn shape:
+    /// 8 chunks), for every weight type and row count the kernels split differently (1, 3 and 8 rows).
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void Splitting_over_threads_changes_no_bit(ScalarType dtype)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        // Large enough (12.7 M weights) to be split three ways.
-        var (x, weight, bias) = Operands(3, 768, 16_500, withBias: true, ScalarType.Float32);
-        var inOut = weight.t().contiguous();
-        Assert.True(FewRowLinear.Linear(x, weight, bias, threads: 1).eq(FewRowLinear.Linear(x, weight, bias, threads: 3)).all().item<bool>());
-        Assert.True(FewRowLinear.Conv1D(x, inOut, bias!, threads: 1).eq(FewRowLinear.Conv1D(x, inOut, bias!, threads: 3)).all().item<bool>());
-        // bfloat16 (one row): each thread rounds its own columns.
-        var (x16, weight16, bias16) = Operands(1, 768, 16_500, withBias: true, ScalarType.BFloat16);
-        Assert.True(FewRowLinear.Linear(x16, weight16, bias16, threads: 1).eq(FewRowLinear.Linear(x16, weight16, bias16, threads: 3)).all().item<bool>());
-        var inOut16 = weight16.t().contiguous();
-        Assert.True(FewRowLinear.Conv1D(x16, inOut16, bias16!, threads: 1).eq(FewRowLinear.Conv1D(x16, inOut16, bias16!, threads: 3)).all().item<bool>());
+        foreach (var rows in new[] { 1, 3, 8 })
+        {
+            if (rows > (dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows)) continue;
+            foreach (var (inFeatures, outFeatures) in new[] { (768, 2304), (1001, 333) })
+            {
+                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+                var inOut = weight.t().contiguous();
+                var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
+                var conv = FewRowLinear.Conv1D(x, inOut, bias!, threads: 1);
+                foreach (var threads in new[] { 2, 3 })
+                {
+                    Assert.True(linear.eq(FewRowLinear.Linear(x, weight, bias, threads)).all().item<bool>(), $"[out, in], {rows} rows, {threads} threads");
+                    Assert.True(conv.eq(FewRowLinear.Conv1D(x, inOut, bias!, threads)).all().item<bool>(), $"[in, out], {rows} rows, {threads} threads");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One row against [in, out] weights large enough to be summed in chunks of weight rows (2 and 8 chunks, the last
+    /// one shorter, output widths with a tail after the 16-wide vectors), against float64, for every weight type.
+    /// </summary>
+    [Theory]
+    [InlineData(ScalarType.Float32)]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void One_row_products_summed_in_chunks_of_weight_rows_match_float64(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (inFeatures, outFeatures) in new[] { (1001, 333), (3001, 400) })
+        {
+            var (x, weight, bias) = Operands(1, inFeatures, outFeatures, withBias: true, dtype);
+            AssertClose(Reference(x, weight, bias), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 2), Tolerance(dtype));
+        }
     }
 
     [Fact]
@@ -216,45 +255,39 @@ public sealed class FewRowLinearTests
     }
 
     [Fact]
-    public void Left_to_libtorch_beyond_eight_rows_for_float64_bfloat16_rows_and_when_a_graph_is_needed()
+    public void Left_to_libtorch_for_float64_bfloat16_rows_and_when_a_graph_is_needed()
     {
         using var scope = NewDisposeScope();
-        var (x, weight, bias) = Operands(9, 32, 20, withBias: true, ScalarType.Float32);
-        using (no_grad())
-            Assert.True(FewRowLinear.Linear(x, weight, bias, 1).eq(nn.functional.linear(x, weight, bias)).all().item<bool>());
-
-        var bf16 = Operands(2, 32, 20, withBias: true, ScalarType.BFloat16);
-        using (no_grad())
-            Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
+        var (_, weight, bias) = Operands(1, 32, 20, withBias: true, ScalarType.Float32);
+        foreach (var rows in new[] { 2, 9, 40 })
+        {
+            var bf16 = Operands(rows, 32, 20, withBias: true, ScalarType.BFloat16);
+            using (no_grad())
+                Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
+        }
 
         var doubles = Operands(1, 32, 20, withBias: true, ScalarType.Float64);
         using (no_grad())
             Assert.True(FewRowLinear.Linear(doubles.X, doubles.Weight, doubles.Bias, 1).eq(nn.functional.linear(doubles.X, doubles.Weight, doubles.Bias)).all().item<bool>());
 
-        var input = Operands(1, 32, 20, withBias: true, ScalarType.Float32).X.requires_grad_();
-        var output = FewRowLinear.Linear(input, weight, bias, 1);
-        Assert.True(output.requires_grad);
-        output.sum().backward();
-        AssertClose(weight.sum(0, keepdim: true).to(ScalarType.Float64), input.grad!, 1e-5);
+        // One row (the few-row kernels' range) and 9 (the many-row kernels').
+        foreach (var rows in new[] { 1, 9 })
+        {
+            var input = Operands(rows, 32, 20, withBias: true, ScalarType.Float32).X.requires_grad_();
+            var output = FewRowLinear.Linear(input, weight, bias, 1);
+            Assert.True(output.requires_grad);
+            output.sum().backward();
+            AssertClose(weight.sum(0, keepdim: true).expand(rows, 32).to(ScalarType.Float64), input.grad!, 1e-5);
+        }
     }
 
-    private static (Tensor X, Tensor Weight, Tensor? Bias) Operands(int rows, int inFeatures, int outFeatures, bool withBias, ScalarType dtype)
+    internal static (Tensor X, Tensor Weight, Tensor? Bias) Operands(int rows, int inFeatures, int outFeatures, bool withBias, ScalarType dtype)
     {
         using var generator = new Generator(17);
         var x = randn(new long[] { rows, inFeatures }, generator: generator).to(dtype);
         var weight = (randn(new long[] { outFeatures, inFeatures }, generator: generator) * 0.1).to(dtype);
         var bias = withBias ? randn(new long[] { outFeatures }, generator: generator).to(dtype) : null;
         return (x, weight, bias);
-    }
-
-    /// <summary>Every row count the kernels take for <paramref name="dtype"/>, with each of the (in, out) shapes.</summary>
-    private static IEnumerable<(int Rows, int InFeatures, int OutFeatures)> Cases(ScalarType dtype, params (int In, int Out)[] shapes)
-    {
-        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
-        for (var rows = 1; rows <= maxRows; rows++)
-        {
-            foreach (var (inFeatures, outFeatures) in shapes) yield return (rows, inFeatures, outFeatures);
-        }
     }
 
     private static void AssertSameBits(Tensor expected, Tensor actual)
@@ -264,11 +297,14 @@ public sealed class FewRowLinearTests
         Assert.True(expected.bytes.SequenceEqual(actual.bytes), "the 16-bit results differ from the float32 results rounded by libtorch");
     }
 
-    private static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
+    /// <summary>float32: summation order only; 16-bit: one rounding of the result (8 significant bits for bfloat16, 11 for float16).</summary>
+    private static double Tolerance(ScalarType dtype) => dtype switch { ScalarType.Float32 => 1e-5, ScalarType.BFloat16 => 1.0 / 256, _ => 1.0 / 2048 };
+
+    internal static Tensor Reference(Tensor x, Tensor weight, Tensor? bias) =>
         nn.functional.linear(x.to(ScalarType.Float64), weight.to(ScalarType.Float64), bias?.to(ScalarType.Float64));
 
     /// <summary>|actual − expected| ≤ tolerance · max(1, |expected|) elementwise.</summary>
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance)
+    internal static void AssertClose(Tensor expected, Tensor actual, double tolerance)
     {
         Assert.Equal(expected.shape, actual.shape);
         var error = (actual.to(ScalarType.Float64) - expected).abs() / expected.abs().clamp_min(1.0);

@@ -1,5 +1,6 @@
 using System;
 using Steering.Generation;
+using Steering.Models.Kernels;
 using static TorchSharp.torch;
 
 namespace Steering.Models.Decoder;
@@ -8,7 +9,7 @@ namespace Steering.Models.Decoder;
 /// Causal self-attention as Hugging Face's Llama-family attention computes it: q/k/v projections (optional biases),
 /// grouped-query heads, optional per-head q/k RMSNorm, rotary embedding, optional sliding window and score soft-capping,
 /// softmax in float32, output projection. Parameters named <c>q_proj</c>, <c>k_proj</c>, <c>v_proj</c>, <c>o_proj</c>,
-/// <c>q_norm</c>, <c>k_norm</c>.
+/// <c>q_norm</c>, <c>k_norm</c>. A decode step nobody observes inside runs in one kernel call (<see cref="DecodeAttention"/>).
 /// </summary>
 internal sealed class DecoderAttention : nn.Module
 {
@@ -62,9 +63,13 @@ internal sealed class DecoderAttention : nn.Module
     {
         long batch = x.shape[0], length = x.shape[1];
         var forward = pass.Pass;
-        var q = _hooks.Q.Run(_query.Forward(x).view(batch, length, _heads, _headWidth), forward);
-        var k = _hooks.K.Run(_key.Forward(x).view(batch, length, _kvHeads, _headWidth), forward);
-        var v = _hooks.V.Run(_value.Forward(x).view(batch, length, _kvHeads, _headWidth), forward);
+        Tensor queryOutput = _query.Forward(x), keyOutput = _key.Forward(x), valueOutput = _value.Forward(x);
+        if (DecodeAttention.Applies(_hooks, forward, cache, length)
+            && DecodeAttention.TryCompute(DecodeStep(queryOutput, keyOutput, valueOutput, pass), cache!, _layer) is { } decoded)
+            return _output.Forward(_hooks.Z.Run(decoded, forward).reshape(batch, length, _heads * _headWidth));
+        var q = _hooks.Q.Run(queryOutput.view(batch, length, _heads, _headWidth), forward);
+        var k = _hooks.K.Run(keyOutput.view(batch, length, _kvHeads, _headWidth), forward);
+        var v = _hooks.V.Run(valueOutput.view(batch, length, _kvHeads, _headWidth), forward);
         if (_queryNorm is not null) q = _queryNorm.forward(q);
         if (_keyNorm is not null) k = _keyNorm.forward(k);
         if (_settings.Rotary is { } rotary)
@@ -102,5 +107,19 @@ internal sealed class DecoderAttention : nn.Module
         }
         z = _hooks.Z.Run(z.transpose(1, 2), forward);
         return _output.Forward(z.reshape(batch, length, _heads * _headWidth));
+    }
+
+    /// <summary>
+    /// The decode step's heads for the kernel: the projections as they are, or through the per-head q/k norms (a few
+    /// libtorch operations, as the general path computes them); the rotary embedding is left to the kernel.
+    /// </summary>
+    private SingleQuery DecodeStep(Tensor queryOutput, Tensor keyOutput, Tensor valueOutput, DecoderPass pass)
+    {
+        long batch = queryOutput.shape[0];
+        if (_queryNorm is not null) queryOutput = _queryNorm.forward(queryOutput.view(batch, 1, _heads, _headWidth)).view(batch, 1, -1);
+        if (_keyNorm is not null) keyOutput = _keyNorm.forward(keyOutput.view(batch, 1, _kvHeads, _headWidth)).view(batch, 1, -1);
+        var angles = _settings.Rotary is { } rotary ? pass.Angles(rotary, _inverseFrequencies!) : ((Tensor, Tensor)?)null;
+        return new SingleQuery(batch, _heads, _kvHeads, _headWidth, NewHeads.Of(queryOutput), NewHeads.Of(keyOutput), NewHeads.Of(valueOutput),
+            pass.Mask.Bias(_settings.SlidingWindow), _settings.Scale, _softcap, angles);
     }
 }

@@ -39,7 +39,7 @@ internal sealed class Gpt2Attention : nn.Module
         var bias = decoderPass.Mask.Bias();
         long batch = x.shape[0], length = x.shape[1], width = x.shape[2];
         var qkvOutput = _qkv.Forward(x);
-        if (DecodeStep(qkvOutput, bias, pass, cache) is { } decoded)
+        if (DecodeAttention.Applies(_hooks, pass, cache, length) && DecodeAttention.TryCompute(DecodeStep(qkvOutput, bias), cache!, _layer) is { } decoded)
             return _projection.Forward(_hooks.Z.Run(decoded, pass).reshape(batch, length, width));
         var qkv = qkvOutput.split(width, 2);
         var q = _hooks.Q.Run(qkv[0].view(batch, length, _heads, _headWidth), pass).transpose(1, 2);
@@ -66,17 +66,11 @@ internal sealed class Gpt2Attention : nn.Module
         return _projection.Forward(z.reshape(batch, length, width));
     }
 
-    /// <summary>
-    /// z [batch, 1, heads, d_head] of a decode step computed in one kernel call (<see cref="SingleQueryAttention"/>),
-    /// or null to take the general path: only when one new position meets the cache and no hook or edit observes q, k,
-    /// v, the scores or the pattern (each of those points needs its tensor; z's hook still runs on the result).
-    /// </summary>
-    private Tensor? DecodeStep(Tensor qkv, Tensor bias, Hooks.ForwardPass pass, KvCache? cache)
+    /// <summary>The decode step's query, key and value heads side by side in the fused projection's output, no rotary embedding.</summary>
+    private SingleQuery DecodeStep(Tensor qkv, Tensor bias)
     {
-        if (cache is null || qkv.shape[1] != 1 || !SingleQueryAttention.Enabled || _hooks.Q.IsObservedIn(pass) || _hooks.K.IsObservedIn(pass)
-            || _hooks.V.IsObservedIn(pass) || _hooks.Scores.IsObservedIn(pass) || _hooks.Pattern.IsObservedIn(pass))
-            return null;
-        var (keys, values, cached) = cache.Reserve(_layer, new[] { qkv.shape[0], _heads, 1L, _headWidth }, qkv.dtype, qkv.device);
-        return SingleQueryAttention.TryCompute(qkv, keys, values, cached, bias, _scale);
+        var span = _heads * _headWidth;
+        return new SingleQuery(qkv.shape[0], _heads, _heads, _headWidth, new NewHeads(qkv, 0, 3 * span), new NewHeads(qkv, span, 3 * span),
+            new NewHeads(qkv, 2 * span, 3 * span), bias, _scale, Softcap: null, Rotary: null);
     }
 }

@@ -1,17 +1,17 @@
 using System;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Threading.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Steering.Models.Kernels;
 
 /// <summary>
-/// The affine maps of a decode step — x·Wᵀ + b on one row per sequence — computed by <see cref="RowKernels"/> instead of
-/// libtorch when that is faster: on the CPU with AVX-512, float32 or float16 weights and at most <see cref="MaxRows"/>
-/// rows, or bfloat16 and <see cref="MaxBFloat16Rows"/> (batch-1 decode), and no autograd graph to build. Everything else
-/// (prefill, other dtypes and devices, training) goes to libtorch.
+/// The affine maps of the models — x·Wᵀ + b — computed by Steering's kernels instead of libtorch when that is faster:
+/// on the CPU with AVX-512 and no autograd graph to build, a decode step's few rows (float32 or float16 weights and at
+/// most <see cref="MaxRows"/> rows, or bfloat16 and <see cref="MaxBFloat16Rows"/>) by <see cref="RowKernels"/>, and a
+/// prompt's many rows (float32 or float16 weights) by <see cref="ManyRowKernels"/>. Everything else (bfloat16 prompts,
+/// other dtypes and devices, training) goes to libtorch.
 /// </summary>
 /// <remarks>
 /// A decode step is a chain of matrix-vector products whose cost is reading the weights. libtorch hands them to MKL's
@@ -26,33 +26,51 @@ namespace Steering.Models.Kernels;
 /// </remarks>
 internal static unsafe class FewRowLinear
 {
-    /// <summary>The most rows (batch × positions) the kernels take; beyond it libtorch's GEMM is the faster one.</summary>
+    /// <summary>The most rows (batch × positions) <see cref="RowKernels"/> take; beyond it products go to <see cref="ManyRowKernels"/> (or libtorch, for bfloat16).</summary>
     public const int MaxRows = 8;
 
     /// <summary>The most rows the kernels take with bfloat16 weights (see the remarks; the benchmarks raise it to compare).</summary>
     internal static int MaxBFloat16Rows { get; set; } = 1;
 
+    /// <summary>The most chunks of weight rows a one-row product with [in, out] weights is summed in (see <see cref="RunInputChunks"/>).</summary>
+    private const int InputChunks = 8;
+
     /// <summary>
-    /// Below this many weights per thread a product stays on one thread: handing work to a thread-pool thread costs
-    /// more than it saves unless the product is large. Measured at 2 threads (<c>--kernels --threads 2</c>): split in two,
-    /// GPT-2-small's per-layer products (0.6–2.4 M weights) ran 1.5–2.3× slower than on one thread, the 38.6 M-weight
-    /// LM head 1.6× faster.
+    /// Below this many weights a product is not split (about 10 µs of streaming at one core's rate: handing a part over
+    /// must cost well below that).
     /// </summary>
-    private const long MinWeightsPerThread = 1L << 22;
+    internal static long MinWeightsPerPart { get; set; } = 1L << 17;
+
+    /// <summary>Parts per thread: enough that a helper starting late only takes fewer, few enough to keep each a long stream.</summary>
+    private const int PartsPerThread = 4;
+
+    /// <summary>
+    /// Below this many multiply-adds a product of more than <see cref="MaxRows"/> rows is not split (about 0.1 ms of
+    /// <see cref="ManyRowKernels"/>' arithmetic: far above a part's handover).
+    /// </summary>
+    private const long MinMultiplyAddsPerPart = 1L << 23;
 
     /// <summary>Whether libtorch's OpenMP threads sleep between operations (<see cref="NativeDefaults"/> makes that the default).</summary>
     private static readonly bool OpenMpSleeps =
         string.Equals(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"), "PASSIVE", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// libtorch's intra-op thread count, when its OpenMP threads sleep between operations; otherwise one. A spinning
-    /// OpenMP thread holds a core the kernels' second thread (from the .NET thread pool) would need: measured with
+    /// libtorch's intra-op thread count (the user's thread setting), when its OpenMP threads sleep between operations;
+    /// otherwise one. A spinning OpenMP thread holds a core the kernels' helper thread would need: measured with
     /// OMP_WAIT_POLICY=ACTIVE at 2 threads, a decode ran at a third of libtorch's speed.
     /// </summary>
+    /// <remarks>
+    /// libtorch keeps its count during decode steps too: running its small ops on one thread while the kernels split
+    /// the products (so that its OpenMP threads never wake on a helper's core) measured no faster
+    /// (tests/Steering.Benchmarks/README.md, "twothreads") — at batch 1 those ops are too small for OpenMP to split.
+    /// </remarks>
     private static int Threads => OpenMpSleeps ? get_num_threads() : 1;
 
     /// <summary>Whether the kernels run at all (the benchmarks turn them off to time libtorch side by side).</summary>
     internal static bool Enabled { get; set; } = Vector512.IsHardwareAccelerated;
+
+    /// <summary>Whether products of more than <see cref="MaxRows"/> rows run on <see cref="ManyRowKernels"/> (the benchmarks turn it off to time libtorch's GEMM side by side).</summary>
+    internal static bool ManyRowsEnabled { get; set; } = true;
 
     /// <summary>nn.functional.linear: <paramref name="weight"/> [out, in], <paramref name="bias"/> [out] or null.</summary>
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias) => Linear(x, weight, bias, Threads);
@@ -86,15 +104,17 @@ internal static unsafe class FewRowLinear
         if (bias is not null && (bias.dtype != dtype || bias.device_type != DeviceType.CPU || bias.shape is not [var length] || length != outFeatures || !bias.is_contiguous()))
             return null;
         var rows = x.NumberOfElements / inFeatures;
-        if (rows == 0 || rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows)) return null;
+        if (rows == 0 || rows > int.MaxValue || (rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows) && !TakesManyRows(dtype))) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
 
-        // float32 input is read in place; 16-bit input is widened once into native memory and the outputs are written
-        // in the weights' type by the kernels (no libtorch conversions: two calls per product, each cold in a decode step).
+        // float32 input is read in place; 16-bit input is widened once into native memory. Up to MaxRows rows the
+        // kernels write 16-bit outputs themselves (no libtorch conversions: two calls per product, each cold in a decode
+        // step); ManyRowKernels writes float32, converted by libtorch.
         var contiguous = x.is_contiguous() ? x : x.contiguous();
         var shape = x.shape;
         shape[^1] = outFeatures;
-        var output = empty(shape, dtype);
+        var direct = dtype == ScalarType.Float32 || rows <= MaxRows;
+        var output = empty(shape, direct ? dtype : ScalarType.Float32);
         var widened = dtype == ScalarType.Float32 ? null : (float*)NativeMemory.AlignedAlloc((nuint)(rows * inFeatures * sizeof(float)), 64);
         try
         {
@@ -103,7 +123,8 @@ internal static unsafe class FewRowLinear
             var problem = new Problem(TensorMemory.Address(weight), bias is null ? 0 : TensorMemory.Address(bias), widened is null ? input : (nint)widened,
                 TensorMemory.Address(output), (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, elements);
             Run(problem, threads);
-            return output;
+            if (direct) return output;
+            using (output) return output.to(dtype);
         }
         finally
         {
@@ -118,6 +139,16 @@ internal static unsafe class FewRowLinear
         else RowKernels.Widen<Float16Elements, ushort>((ushort*)from, to, count);
     }
 
+    /// <summary>
+    /// Whether products of more than <see cref="MaxRows"/> rows go to <see cref="ManyRowKernels"/>: float32 and float16
+    /// weights (libtorch's float32 GEMM is MKL's AVX2 code on AMD, its float16 one has no fast CPU kernel), not bfloat16
+    /// (oneDNN's AVX-512 BF16 GEMM is faster than widening to float32).
+    /// </summary>
+    private static bool TakesManyRows(ScalarType dtype) => ManyRowsEnabled && (dtype != ScalarType.BFloat16 || ManyRowsTakeBFloat16);
+
+    /// <summary>Whether bfloat16 products of more than <see cref="MaxRows"/> rows go to <see cref="ManyRowKernels"/> too (off; the benchmarks turn it on to compare).</summary>
+    internal static bool ManyRowsTakeBFloat16 { get; set; }
+
     private static Elements? ElementsOf(ScalarType dtype) => dtype switch
     {
         ScalarType.Float32 => Elements.Float32,
@@ -126,24 +157,72 @@ internal static unsafe class FewRowLinear
         _ => null,
     };
 
-    /// <summary>Splits the output columns (whole groups of 48) over up to <paramref name="threads"/> threads.</summary>
+    /// <summary>
+    /// Splits the output columns (whole groups of 48) into parts for up to <paramref name="threads"/> threads
+    /// (<see cref="KernelThreads"/>): several parts per thread, so a helper that starts late only takes fewer.
+    /// </summary>
     private static void Run(Problem problem, int threads)
     {
         var weights = (long)problem.InFeatures * problem.OutFeatures;
-        var parts = (int)Math.Clamp(weights / MinWeightsPerThread, 1, Math.Max(1, threads));
-        if (parts == 1)
+        if (problem is { WeightIsOutIn: false, Rows: 1 })
+        {
+            var chunks = (int)Math.Clamp(weights / MinWeightsPerPart, 1, InputChunks);
+            if (chunks > 1)
+            {
+                RunInputChunks(problem, chunks, threads);
+                return;
+            }
+        }
+        var parts = (int)Math.Clamp(problem.Rows > MaxRows ? weights * problem.Rows / MinMultiplyAddsPerPart : weights / MinWeightsPerPart,
+            1, Math.Max(1, threads) * PartsPerThread);
+        if (threads <= 1 || parts == 1)
         {
             problem.Compute(0, problem.OutFeatures);
             return;
         }
-        // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split.
+        // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split
+        // (and ManyRowKernels' tiles, so no part ends in a partial tile).
         var step = (problem.OutFeatures / parts + 47) / 48 * 48;
-        Parallel.For(0, parts, part =>
+        KernelThreads.For((problem.OutFeatures + step - 1) / step, threads, new Columns(problem, step));
+    }
+
+    /// <summary>
+    /// One row against [in, out] weights in <paramref name="chunks"/> chunks of weight rows, each summed into its own
+    /// row of partial sums, then added up in chunk order: every part reads whole weight rows, one sequential stream,
+    /// where a split by columns would read a short piece of every row (strided streams the prefetchers lose: split in
+    /// two that way, GPT-2's per-layer products ran slower than on one thread). The chunks depend on the shape only,
+    /// so the result does not depend on the thread count.
+    /// </summary>
+    private static void RunInputChunks(Problem problem, int chunks, int threads)
+    {
+        var chunkRows = (problem.InFeatures + chunks - 1) / chunks;
+        chunks = (problem.InFeatures + chunkRows - 1) / chunkRows;
+        var partials = (float*)NativeMemory.AlignedAlloc((nuint)((long)chunks * problem.OutFeatures * sizeof(float)), 64);
+        try
         {
-            var first = Math.Min(problem.OutFeatures, part * step);
-            var end = part == parts - 1 ? problem.OutFeatures : Math.Min(problem.OutFeatures, first + step);
-            if (first < end) problem.Compute(first, end);
-        });
+            KernelThreads.For(chunks, threads, new InputRows(problem, chunkRows, (nint)partials));
+            problem.Add(partials, chunks);
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(partials);
+        }
+    }
+
+    /// <summary>Chunk c of <paramref name="ChunkRows"/> weight rows into row c of <paramref name="Partials"/>.</summary>
+    private readonly record struct InputRows(Problem Problem, int ChunkRows, nint Partials) : IKernelParts
+    {
+        public void Run(int part) => Problem.ComputeInputRows(part * ChunkRows, ChunkRows, (float*)Partials + (long)part * Problem.OutFeatures);
+    }
+
+    /// <summary>A product's output columns in parts of <paramref name="Step"/> (a multiple of 48).</summary>
+    private readonly record struct Columns(Problem Problem, int Step) : IKernelParts
+    {
+        public void Run(int part)
+        {
+            var first = part * Step;
+            Problem.Compute(first, Math.Min(Problem.OutFeatures, first + Step));
+        }
     }
 
     /// <summary>The weight storage types the kernels read.</summary>
@@ -154,7 +233,7 @@ internal static unsafe class FewRowLinear
         Float16,
     }
 
-    /// <summary>One product's operands (addresses of tensors the caller keeps alive; the input float32) and shape.</summary>
+    /// <summary>One product's operands (addresses of tensors the caller keeps alive) and shape.</summary>
     private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, Elements Elements)
     {
         public void Compute(int first, int end)
@@ -173,9 +252,46 @@ internal static unsafe class FewRowLinear
             }
         }
 
+        /// <summary>Σ x[i]·w[i, :] over the <paramref name="count"/> weight rows from <paramref name="first"/> ([in, out], one row), into <paramref name="sums"/>.</summary>
+        public void ComputeInputRows(int first, int count, float* sums)
+        {
+            count = Math.Min(count, InFeatures - first);
+            switch (Elements)
+            {
+                case Elements.BFloat16:
+                    RowKernels.InOutSums<BFloat16Elements, ushort>((ushort*)Weight + (long)first * OutFeatures, (float*)Input + first, sums, count, OutFeatures);
+                    break;
+                case Elements.Float16:
+                    RowKernels.InOutSums<Float16Elements, ushort>((ushort*)Weight + (long)first * OutFeatures, (float*)Input + first, sums, count, OutFeatures);
+                    break;
+                default:
+                    RowKernels.InOutSums<Float32Elements, float>((float*)Weight + (long)first * OutFeatures, (float*)Input + first, sums, count, OutFeatures);
+                    break;
+            }
+        }
+
+        /// <summary>The output row: bias + the <paramref name="count"/> rows of <paramref name="partials"/>, added in order.</summary>
+        public void Add(float* partials, int count)
+        {
+            switch (Elements)
+            {
+                case Elements.BFloat16:
+                    RowKernels.AddRows<BFloat16Elements, ushort>((ushort*)Bias, partials, count, OutFeatures, (ushort*)Output);
+                    break;
+                case Elements.Float16:
+                    RowKernels.AddRows<Float16Elements, ushort>((ushort*)Bias, partials, count, OutFeatures, (ushort*)Output);
+                    break;
+                default:
+                    RowKernels.AddRows<Float32Elements, float>((float*)Bias, partials, count, OutFeatures, (float*)Output);
+                    break;
+            }
+        }
+
         private void Compute<TE, T>(int first, int end) where TE : struct, IWeightElements<T> where T : unmanaged
         {
-            if (WeightIsOutIn)
+            if (Rows > MaxRows)
+                ManyRowKernels.Compute<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, WeightIsOutIn, first, end);
+            else if (WeightIsOutIn)
                 RowKernels.OutIn<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (T*)Output, Rows, InFeatures, OutFeatures, first, end);
             else
                 RowKernels.InOut<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (T*)Output, Rows, InFeatures, OutFeatures, first, end);

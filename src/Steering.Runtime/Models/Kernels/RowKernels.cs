@@ -79,11 +79,42 @@ internal static unsafe class RowKernels
     public static void InOut<TE, T>(T* w, T* bias, float* x, T* y, int rows, int inFeatures, int outFeatures, int first, int end)
         where TE : struct, IWeightElements<T> where T : unmanaged
     {
-        if (rows == 1) InOutOneRow<TE, T>(w, bias, x, y, inFeatures, outFeatures, first, end);
+        if (rows == 1) InOutOneRow<TE, T, TE, T>(w, bias, x, y, inFeatures, outFeatures, first, end);
         else if (rows == 2) InOutStrips<TE, T, TwoRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
         else if (rows <= 4) InOutStrips<TE, T, FourRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
         else InOutStrips<TE, T, EightRows>(w, bias, x, y, rows, inFeatures, outFeatures, first, end);
     }
+
+    /// <summary>
+    /// y[j] = bias[j] + rows[0, j] + rows[1, j] + … for j in [0, <paramref name="width"/>): partial sums of one
+    /// product added in a fixed order (so the same whoever computed them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddRows<TE, T>(T* bias, float* rows, int count, int width, T* y)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        var j = 0;
+        for (; j + 16 <= width; j += 16)
+        {
+            var sum = bias is null ? Vector512<float>.Zero : TE.Load16(bias + j);
+            for (var r = 0; r < count; r++) sum += Vector512.Load(rows + (long)r * width + j);
+            TE.Store16(sum, y + j);
+        }
+        for (; j < width; j++)
+        {
+            var sum = bias is null ? 0f : TE.Scalar(bias[j]);
+            for (var r = 0; r < count; r++) sum += rows[(long)r * width + j];
+            y[j] = TE.Round(sum);
+        }
+    }
+
+    /// <summary>
+    /// Σᵢ x[i]·w[i, :] over the <paramref name="n"/> weight rows at <paramref name="w"/> ([in, out], one x row), into
+    /// float32 <paramref name="sums"/> — no bias, no rounding: the partial sums of one chunk of weight rows.
+    /// </summary>
+    public static void InOutSums<TE, T>(T* w, float* x, float* sums, int n, int outFeatures)
+        where TE : struct, IWeightElements<T> where T : unmanaged =>
+        InOutOneRow<TE, T, Float32Elements, float>(w, null, x, sums, n, outFeatures, 0, outFeatures);
 
     /// <summary>One x row against [out, in] weights, one weight row (one sequential stream) at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -168,10 +199,10 @@ internal static unsafe class RowKernels
     /// in a float32 block and rounded once, when the block is done.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void InOutOneRow<TE, T>(T* w, T* bias, float* x, T* y, int n, int outFeatures, int first, int end)
-        where TE : struct, IWeightElements<T> where T : unmanaged
+    private static void InOutOneRow<TE, T, TO, TY>(T* w, T* bias, float* x, TY* y, int n, int outFeatures, int first, int end)
+        where TE : struct, IWeightElements<T> where T : unmanaged where TO : struct, IWeightElements<TY> where TY : unmanaged
     {
-        var inPlace = typeof(T) == typeof(float);
+        var inPlace = typeof(TY) == typeof(float);
         var scratch = stackalloc float[inPlace ? 0 : OneRowColumnBlock];
         for (var block = first; block < end; block += OneRowColumnBlock)
         {
@@ -189,7 +220,7 @@ internal static unsafe class RowKernels
                     Vector512.FusedMultiplyAdd(TE.Load16(wi + j), cv, Vector512.Load(yb + j)).Store(yb + j);
                 for (; j < width; j++) yb[j] += c * TE.Scalar(wi[j]);
             }
-            if (!inPlace) Narrow<TE, T>(yb, y + block, width);
+            if (!inPlace) Narrow<TO, TY>(yb, y + block, width);
         }
     }
 
