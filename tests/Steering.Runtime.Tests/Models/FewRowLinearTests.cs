@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using Steering.Models.Kernels;
 using static TorchSharp.torch;
@@ -71,18 +72,14 @@ public sealed class FewRowLinearTests
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
-        for (var rows = 1; rows <= maxRows; rows++)
+        foreach (var (rows, inFeatures, outFeatures) in Cases(dtype, (57, 23), (64, 1), (16, 50), (5, 3), (96, 7), (131, 4), (40, 96), (33, 161)))
         {
-            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (64, 1), (16, 50), (5, 3), (96, 7), (131, 4), (40, 96), (33, 161) })
-            {
-                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
-                var expected = Reference(x, weight, bias);
-                var tolerance = Tolerance(dtype);
-                AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
-                AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
-                AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
-            }
+            var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+            var expected = Reference(x, weight, bias);
+            var tolerance = Tolerance(dtype);
+            AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
+            AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
+            AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
         }
     }
 
@@ -98,17 +95,13 @@ public sealed class FewRowLinearTests
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
-        for (var rows = 1; rows <= maxRows; rows++)
+        foreach (var (rows, inFeatures, outFeatures) in Cases(dtype, (57, 23), (16, 50), (96, 7), (40, 96), (33, 161), (768, 4100)))
         {
-            foreach (var (inFeatures, outFeatures) in new[] { (57, 23), (16, 50), (96, 7), (40, 96), (33, 161), (768, 4100) })
-            {
-                var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
-                var (x32, weight32, bias32) = (x.to(ScalarType.Float32), weight.to(ScalarType.Float32), bias!.to(ScalarType.Float32));
-                AssertSameBits(FewRowLinear.Linear(x32, weight32, bias32, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, bias, threads: 1));
-                AssertSameBits(FewRowLinear.Linear(x32, weight32, null, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, null, threads: 1));
-                AssertSameBits(FewRowLinear.Conv1D(x32, weight32.t().contiguous(), bias32, threads: 1).to(dtype), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1));
-            }
+            var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+            var (x32, weight32, bias32) = (x.to(ScalarType.Float32), weight.to(ScalarType.Float32), bias!.to(ScalarType.Float32));
+            AssertSameBits(FewRowLinear.Linear(x32, weight32, bias32, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, bias, threads: 1));
+            AssertSameBits(FewRowLinear.Linear(x32, weight32, null, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, null, threads: 1));
+            AssertSameBits(FewRowLinear.Conv1D(x32, weight32.t().contiguous(), bias32, threads: 1).to(dtype), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1));
         }
     }
 
@@ -288,6 +281,16 @@ public sealed class FewRowLinearTests
         var weight = (randn(new long[] { outFeatures, inFeatures }, generator: generator) * 0.1).to(dtype);
         var bias = withBias ? randn(new long[] { outFeatures }, generator: generator).to(dtype) : null;
         return (x, weight, bias);
+    }
+
+    /// <summary>Every row count the kernels take for <paramref name="dtype"/>, with each of the (in, out) shapes.</summary>
+    private static IEnumerable<(int Rows, int InFeatures, int OutFeatures)> Cases(ScalarType dtype, params (int In, int Out)[] shapes)
+    {
+        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
+        for (var rows = 1; rows <= maxRows; rows++)
+        {
+            foreach (var (inFeatures, outFeatures) in shapes) yield return (rows, inFeatures, outFeatures);
+        }
     }
 
     private static void AssertSameBits(Tensor expected, Tensor actual)
