@@ -45,7 +45,7 @@ public static class GemmHarness
     {
         using var noGrad = no_grad();
         // bfloat16 prompts stay with libtorch by default; the kernels' figure is taken anyway, to compare.
-        FewRowLinear.ManyRowsTakeBFloat16 = true;
+        CpuLinear.ManyRowsTakeBFloat16 = true;
         Console.WriteLine();
         Console.WriteLine("one product (ms; GFLOP/s): [in, out] weights as GPT-2's Conv1D, [out, in] as the LM head (and Llama-family maps)");
         foreach (var dtype in dtypes)
@@ -63,15 +63,15 @@ public static class GemmHarness
             {
                 next = (next + 1) % copies;
                 var watch = Stopwatch.StartNew();
-                using var product = isConv1D ? FewRowLinear.Conv1D(x, weights[next], bias) : FewRowLinear.Linear(x, weights[next], null);
+                using var product = isConv1D ? CpuLinear.Conv1D(x, weights[next], bias) : CpuLinear.Linear(x, weights[next], null);
                 return watch.Elapsed.TotalMilliseconds;
-            }, () => FewRowLinear.ManyRowsEnabled, on => FewRowLinear.ManyRowsEnabled = on);
+            }, () => CpuLinear.ManyRowsEnabled, on => CpuLinear.ManyRowsEnabled = on);
             var flops = 2.0 * rows * inFeatures * outFeatures;
             double libtorch = QuickHarness.Median(times[0]), kernels = QuickHarness.Median(times[1]);
             Console.WriteLine($"  {dtype,-8} {rows,3} rows {name,-22} libtorch {KernelHarness.Figure(times[0])} ms ({flops / libtorch / 1e6,5:F1})  " +
                 $"kernels {KernelHarness.Figure(times[1])} ms ({flops / kernels / 1e6,5:F1})  {libtorch / kernels,5:F2}×");
         }
-        FewRowLinear.ManyRowsTakeBFloat16 = false;
+        CpuLinear.ManyRowsTakeBFloat16 = false;
     }
 
     /// <summary>The 1×128 prompt pass to the first token (GPT-2-small shape, float32), many-row kernels off and on.</summary>
@@ -80,7 +80,7 @@ public static class GemmHarness
         using var model = BenchmarkModels.Create(BenchmarkModels.Gpt2Small);
         var prompt = BenchmarkModels.RandomPrompts(1, PrefillTokens, model.Dimensions.DVocab, BenchmarkModels.Seed + 2);
         var times = KernelHarness.Alternate(rounds, _ => PeerHarness.Steering(model, prompt, 1).Prefill.TotalMilliseconds,
-            () => FewRowLinear.ManyRowsEnabled, on => FewRowLinear.ManyRowsEnabled = on);
+            () => CpuLinear.ManyRowsEnabled, on => CpuLinear.ManyRowsEnabled = on);
         Console.WriteLine();
         Console.WriteLine($"prefill 1×{PrefillTokens} to the first token, GPT-2-small shape, float32 (ms): libtorch {KernelHarness.Figure(times[0])}  " +
             $"kernels {KernelHarness.Figure(times[1])}  {QuickHarness.Median(times[0]) / QuickHarness.Median(times[1]),5:F2}×");

@@ -12,7 +12,7 @@ namespace Steering.Benchmarks;
 
 /// <summary>
 /// <c>--kernels</c>: the decode-step affine maps computed by libtorch (MKL) and by Steering's few-row kernels
-/// (<see cref="FewRowLinear"/>), side by side in one run: first each GPT-2-small weight shape alone (weights cycled
+/// (<see cref="CpuLinear"/>), side by side in one run: first each GPT-2-small weight shape alone (weights cycled
 /// through more copies than the caches hold, so every product reads from memory), then whole greedy decodes. The two
 /// alternate within every round so outside load falls on both alike; each figure is the median [best] of the rounds.
 /// </summary>
@@ -97,7 +97,7 @@ public static class KernelHarness
             {
                 const int Calls = 2000;
                 var watch = Stopwatch.StartNew();
-                for (var call = 0; call < Calls; call++) FewRowLinear.Linear(x, weight, null).Dispose();
+                for (var call = 0; call < Calls; call++) CpuLinear.Linear(x, weight, null).Dispose();
                 return watch.Elapsed.TotalMilliseconds * 1000 / Calls;
             });
             Console.WriteLine();
@@ -119,16 +119,16 @@ public static class KernelHarness
             // GPT-2 stores its affine maps [in, out] (Conv1D), Llama-family models and every LM head [out, in].
             var isConv1D = !name.StartsWith("LM", StringComparison.Ordinal);
             // bfloat16 with several rows stays with libtorch by default; the kernels' figure is taken anyway, to compare.
-            var bfloat16Rows = FewRowLinear.MaxBFloat16Rows;
-            FewRowLinear.MaxBFloat16Rows = FewRowLinear.MaxRows;
+            var bfloat16Rows = CpuLinear.MaxBFloat16Rows;
+            CpuLinear.MaxBFloat16Rows = CpuLinear.MaxRows;
             var times = Alternate(rounds * 8, _ =>
             {
                 next = (next + 1) % copies;
                 var watch = Stopwatch.StartNew();
-                using var product = isConv1D ? FewRowLinear.Conv1D(x, inOut[next], bias) : FewRowLinear.Linear(x, outIn[next], null);
+                using var product = isConv1D ? CpuLinear.Conv1D(x, inOut[next], bias) : CpuLinear.Linear(x, outIn[next], null);
                 return watch.Elapsed.TotalMilliseconds;
             });
-            FewRowLinear.MaxBFloat16Rows = bfloat16Rows;
+            CpuLinear.MaxBFloat16Rows = bfloat16Rows;
             var bytes = inFeatures * outFeatures * (dtype == ScalarType.Float32 ? 4 : 2);
             Console.WriteLine($"  {dtype,-8} {rows} row{(rows == 1 ? " " : "s")} {name,-22} libtorch {Figure(times[0])} ms ({bytes / QuickHarness.Median(times[0]) / 1e6,4:F1} GB/s)  " +
                 $"kernels {Figure(times[1])} ms ({bytes / QuickHarness.Median(times[1]) / 1e6,4:F1} GB/s)  {QuickHarness.Median(times[0]) / QuickHarness.Median(times[1]),5:F2}×");
@@ -155,7 +155,7 @@ public static class KernelHarness
 
     /// <summary>Measures with the kernels off and on, alternating, after one warm-up of each: [off, on].</summary>
     private static List<double>[] Alternate(int rounds, Func<bool, double> measure) =>
-        Alternate(rounds, measure, () => FewRowLinear.Enabled, on => FewRowLinear.Enabled = on);
+        Alternate(rounds, measure, () => CpuLinear.Enabled, on => CpuLinear.Enabled = on);
 
     /// <summary>Measures with a switch (<paramref name="get"/>, <paramref name="set"/>) off and on, alternating, after one warm-up of each: [off, on]; the switch is restored after.</summary>
     internal static List<double>[] Alternate(int rounds, Func<bool, double> measure, Func<bool> get, Action<bool> set)

@@ -262,10 +262,10 @@ public static class StepProfileHarness
             var ofKind = products.Where((_, i) => i % 4 == kind).ToArray();
             yield return new($"products: {d.NLayers} × {new[] { "c_attn", "attn c_proj", "c_fc", "mlp c_proj" }[kind]}", 1, () =>
             {
-                foreach (var (input, weight, bias) in ofKind) FewRowLinear.Conv1D(input, weight, bias);
+                foreach (var (input, weight, bias) in ofKind) CpuLinear.Conv1D(input, weight, bias);
             });
         }
-        yield return new("products: LM head 768→50257", 1, () => FewRowLinear.Linear(x, weights["wte.weight"], null));
+        yield return new("products: LM head 768→50257", 1, () => CpuLinear.Linear(x, weights["wte.weight"], null));
 
         var lnWeight = weights["h.0.ln_1.weight"];
         var lnBias = weights["h.0.ln_1.bias"];
@@ -339,7 +339,7 @@ public static class StepProfileHarness
         void Flush(int i)
         {
             var (input, weight, productBias) = products[(i * 5) % products.Count];
-            FewRowLinear.Conv1D(input, weight, productBias);
+            CpuLinear.Conv1D(input, weight, productBias);
         }
         yield return new("cold: layer_norm", 2 * d.NLayers + 1, () => nn.functional.layer_norm(x, new long[] { d.DModel }, lnWeight, lnBias, 1e-5), Flush);
         yield return new("cold: residual add", 2 * d.NLayers + 1, () => _ = x + x, Flush);

@@ -66,16 +66,16 @@ public static class ThreadsHarness
     /// </summary>
     private static double With(int threads, bool lmHeadOnly, Func<double> measure)
     {
-        var minWeights = FewRowLinear.MinWeightsPerPart;
+        var minWeights = CpuLinear.MinWeightsPerPart;
         set_num_threads(threads);
-        FewRowLinear.MinWeightsPerPart = lmHeadOnly ? 1L << 22 : minWeights;
+        CpuLinear.MinWeightsPerPart = lmHeadOnly ? 1L << 22 : minWeights;
         try
         {
             return measure();
         }
         finally
         {
-            FewRowLinear.MinWeightsPerPart = minWeights;
+            CpuLinear.MinWeightsPerPart = minWeights;
         }
     }
 

@@ -1,11 +1,11 @@
 using Steering.Models.Kernels;
-using static Steering.Tests.Models.FewRowLinearTests;
+using static Steering.Tests.Models.CpuLinearTests;
 using static TorchSharp.torch;
 
 namespace Steering.Tests.Models;
 
 /// <summary>
-/// The many-row (prompt) products of <see cref="FewRowLinear"/> — <see cref="ManyRowKernels"/> — against float64 products
+/// The many-row (prompt) products of <see cref="CpuLinear"/> — <see cref="ManyRowKernels"/> — against float64 products
 /// of the same operands (libtorch in float64 is the independent arithmetic): both weight layouts, with and without bias,
 /// ragged shapes (rows not a multiple of the 8-row tile, inputs not a multiple of 16 or of the 256-input block, outputs
 /// not a multiple of the 48-column tile or of the 480-column block), float32 and float16 weights, and split over threads
@@ -36,9 +36,9 @@ public sealed class ManyRowKernelsTests
         var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, ScalarType.Float32);
         var inOut = weight.t().contiguous();
         // Summation order only: float32 rounding of sums of up to 600 products.
-        AssertClose(FewRowLinearTests.Reference(x, weight, bias), FewRowLinear.Linear(x, weight, bias, threads: 1), 1e-5);
-        AssertClose(FewRowLinearTests.Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), 1e-5);
-        AssertClose(FewRowLinearTests.Reference(x, weight, bias), FewRowLinear.Conv1D(x, inOut, bias, threads: 1), 1e-5);
+        AssertClose(CpuLinearTests.Reference(x, weight, bias), CpuLinear.Linear(x, weight, bias, threads: 1), 1e-5);
+        AssertClose(CpuLinearTests.Reference(x, weight, null), CpuLinear.Linear(x, weight, null, threads: 1), 1e-5);
+        AssertClose(CpuLinearTests.Reference(x, weight, bias), CpuLinear.Conv1D(x, inOut, bias, threads: 1), 1e-5);
     }
 
     [Theory]
@@ -49,12 +49,12 @@ public sealed class ManyRowKernelsTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, ScalarType.Float16);
-        var expected = FewRowLinearTests.Reference(x, weight, bias);
-        var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
+        var expected = CpuLinearTests.Reference(x, weight, bias);
+        var linear = CpuLinear.Linear(x, weight, bias, threads: 1);
         Assert.Equal(ScalarType.Float16, linear.dtype);
         // One rounding to float16 (11 significant bits): within 2⁻¹¹ of the exact value, relative.
         AssertClose(expected, linear, 1.0 / 2048);
-        AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1), 1.0 / 2048);
+        AssertClose(expected, CpuLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1), 1.0 / 2048);
     }
 
     [Fact]
@@ -68,13 +68,13 @@ public sealed class ManyRowKernelsTests
         {
             var (x, weight, bias) = Operands(rows, 768, outFeatures, ScalarType.Float32);
             var inOut = weight.t().contiguous();
-            var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
-            var conv = FewRowLinear.Conv1D(x, inOut, bias, threads: 1);
-            AssertClose(FewRowLinearTests.Reference(x, weight, bias), linear, 1e-5);
+            var linear = CpuLinear.Linear(x, weight, bias, threads: 1);
+            var conv = CpuLinear.Conv1D(x, inOut, bias, threads: 1);
+            AssertClose(CpuLinearTests.Reference(x, weight, bias), linear, 1e-5);
             foreach (var threads in new[] { 2, 3 })
             {
-                Assert.True(linear.eq(FewRowLinear.Linear(x, weight, bias, threads)).all().item<bool>());
-                Assert.True(conv.eq(FewRowLinear.Conv1D(x, inOut, bias, threads)).all().item<bool>());
+                Assert.True(linear.eq(CpuLinear.Linear(x, weight, bias, threads)).all().item<bool>());
+                Assert.True(conv.eq(CpuLinear.Conv1D(x, inOut, bias, threads)).all().item<bool>());
             }
         }
     }
@@ -85,16 +85,16 @@ public sealed class ManyRowKernelsTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (x, weight, bias) = Operands(40, 24, 50, ScalarType.Float32);
-        var y = FewRowLinear.Linear(x.view(2, 20, 24), weight, bias, threads: 1);
+        var y = CpuLinear.Linear(x.view(2, 20, 24), weight, bias, threads: 1);
         Assert.Equal(new long[] { 2, 20, 50 }, y.shape);
-        AssertClose(FewRowLinearTests.Reference(x, weight, bias).view(2, 20, 50), y, 1e-5);
+        AssertClose(CpuLinearTests.Reference(x, weight, bias).view(2, 20, 50), y, 1e-5);
         // Every other row: a strided view, copied before it is read.
-        AssertClose(FewRowLinearTests.Reference(x, weight, bias).view(20, 2, 50).select(1, 0), FewRowLinear.Linear(x.view(20, 2, 24).select(1, 0), weight, bias, threads: 1), 1e-5);
+        AssertClose(CpuLinearTests.Reference(x, weight, bias).view(20, 2, 50).select(1, 0), CpuLinear.Linear(x.view(20, 2, 24).select(1, 0), weight, bias, threads: 1), 1e-5);
     }
 
     private static (Tensor X, Tensor Weight, Tensor Bias) Operands(int rows, int inFeatures, int outFeatures, ScalarType dtype)
     {
-        var (x, weight, bias) = FewRowLinearTests.Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
+        var (x, weight, bias) = CpuLinearTests.Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
         return (x, weight, bias!);
     }
 }

@@ -47,7 +47,7 @@ internal sealed class CausalLmNetwork : DecoderNetwork
             residual = block.Forward(residual, pass, cache);
         var normalized = _body.LnFinal.Run(_body.FinalNorm.forward(residual), pass.Pass);
         var headInput = pass.HeadInput(normalized);
-        var logits = _head is null ? FewRowLinear.Linear(headInput, _body.Tokens.Weight, null) : _head.Forward(headInput);
+        var logits = _head is null ? CpuLinear.Linear(headInput, _body.Tokens.Weight, null) : _head.Forward(headInput);
         return _finalSoftcap is double cap ? logits.div(cap).tanh().mul(cap) : logits;
     }
 

@@ -16,5 +16,5 @@ internal sealed class Linear : nn.Module
     }
 
     // Looked up by name on each use, not kept in fields: Module.to(dtype) replaces the registered parameters.
-    public Tensor Forward(Tensor x) => FewRowLinear.Linear(x, get_parameter("weight")!, get_parameter("bias"));
+    public Tensor Forward(Tensor x) => CpuLinear.Linear(x, get_parameter("weight")!, get_parameter("bias"));
 }

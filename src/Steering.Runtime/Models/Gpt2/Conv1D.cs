@@ -23,5 +23,5 @@ internal sealed class Conv1D : nn.Module
     private Parameter Bias => get_parameter("bias")!;
 
     /// <summary>x·W + b over the last dimension.</summary>
-    public Tensor Forward(Tensor x) => FewRowLinear.Conv1D(x, Weight, Bias);
+    public Tensor Forward(Tensor x) => CpuLinear.Conv1D(x, Weight, Bias);
 }

@@ -46,6 +46,6 @@ internal sealed class Gpt2Network : DecoderNetwork
         foreach (var block in _blocks)
             residual = block.Forward(residual, decoderPass, cache);
         var normalized = _lnFinal.Run(_finalNorm.forward(residual), pass);
-        return FewRowLinear.Linear(decoderPass.HeadInput(normalized), _tokens.Weight, null);
+        return CpuLinear.Linear(decoderPass.HeadInput(normalized), _tokens.Weight, null);
     }
 }

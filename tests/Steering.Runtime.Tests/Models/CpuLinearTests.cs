@@ -13,7 +13,7 @@ namespace Steering.Tests.Models;
 /// threads; and the cases they must leave to libtorch. On a CPU without AVX-512 every case is libtorch's, and the
 /// same assertions hold.
 /// </summary>
-public sealed class FewRowLinearTests
+public sealed class CpuLinearTests
 {
     [Theory]
     [InlineData(1, 37, 13, true)]
@@ -32,12 +32,12 @@ public sealed class FewRowLinearTests
         var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias, ScalarType.Float32);
         var expected = Reference(x, weight, bias);
 
-        var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
+        var linear = CpuLinear.Linear(x, weight, bias, threads: 1);
         Assert.Equal(new long[] { rows, outFeatures }, linear.shape);
         Assert.Equal(ScalarType.Float32, linear.dtype);
         AssertClose(expected, linear, 1e-5);
         if (bias is not null)
-            AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1), 1e-5);
+            AssertClose(expected, CpuLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1), 1e-5);
     }
 
     [Theory]
@@ -51,8 +51,8 @@ public sealed class FewRowLinearTests
         var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, ScalarType.BFloat16);
         var expected = Reference(x, weight, bias);
 
-        var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
-        var conv = FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1);
+        var linear = CpuLinear.Linear(x, weight, bias, threads: 1);
+        var conv = CpuLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1);
         Assert.Equal(ScalarType.BFloat16, linear.dtype);
         // One rounding to bfloat16 (8 significant bits): within 2⁻⁸ of the exact value, relative.
         AssertClose(expected, linear, 1.0 / 256);
@@ -77,9 +77,9 @@ public sealed class FewRowLinearTests
             var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
             var expected = Reference(x, weight, bias);
             var tolerance = Tolerance(dtype);
-            AssertClose(expected, FewRowLinear.Linear(x, weight, bias, threads: 1), tolerance);
-            AssertClose(Reference(x, weight, null), FewRowLinear.Linear(x, weight, null, threads: 1), tolerance);
-            AssertClose(expected, FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
+            AssertClose(expected, CpuLinear.Linear(x, weight, bias, threads: 1), tolerance);
+            AssertClose(Reference(x, weight, null), CpuLinear.Linear(x, weight, null, threads: 1), tolerance);
+            AssertClose(expected, CpuLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 1), tolerance);
         }
     }
 
@@ -99,9 +99,9 @@ public sealed class FewRowLinearTests
         {
             var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
             var (x32, weight32, bias32) = (x.to(ScalarType.Float32), weight.to(ScalarType.Float32), bias!.to(ScalarType.Float32));
-            AssertSameBits(FewRowLinear.Linear(x32, weight32, bias32, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, bias, threads: 1));
-            AssertSameBits(FewRowLinear.Linear(x32, weight32, null, threads: 1).to(dtype), FewRowLinear.Linear(x, weight, null, threads: 1));
-            AssertSameBits(FewRowLinear.Conv1D(x32, weight32.t().contiguous(), bias32, threads: 1).to(dtype), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1));
+            AssertSameBits(CpuLinear.Linear(x32, weight32, bias32, threads: 1).to(dtype), CpuLinear.Linear(x, weight, bias, threads: 1));
+            AssertSameBits(CpuLinear.Linear(x32, weight32, null, threads: 1).to(dtype), CpuLinear.Linear(x, weight, null, threads: 1));
+            AssertSameBits(CpuLinear.Conv1D(x32, weight32.t().contiguous(), bias32, threads: 1).to(dtype), CpuLinear.Conv1D(x, weight.t().contiguous(), bias, threads: 1));
         }
     }
 
@@ -166,8 +166,8 @@ public sealed class FewRowLinearTests
             {
                 var x = zeros(new long[] { rows, 64 }, ScalarType.Float16);
                 x[.., column] = tensor(1f).to(ScalarType.Float16);
-                AssertWidenedExactly(FewRowLinear.Linear(x, halves, null, threads: 1));
-                AssertWidenedExactly(FewRowLinear.Conv1D(x, halves.t().contiguous(), zeros(1 << 16, ScalarType.Float16), threads: 1));
+                AssertWidenedExactly(CpuLinear.Linear(x, halves, null, threads: 1));
+                AssertWidenedExactly(CpuLinear.Conv1D(x, halves.t().contiguous(), zeros(1 << 16, ScalarType.Float16), threads: 1));
             }
         }
 
@@ -199,17 +199,17 @@ public sealed class FewRowLinearTests
         using var noGrad = no_grad();
         foreach (var rows in new[] { 1, 3, 8 })
         {
-            if (rows > (dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows)) continue;
+            if (rows > (dtype == ScalarType.BFloat16 ? CpuLinear.MaxBFloat16Rows : CpuLinear.MaxRows)) continue;
             foreach (var (inFeatures, outFeatures) in new[] { (768, 2304), (1001, 333) })
             {
                 var (x, weight, bias) = Operands(rows, inFeatures, outFeatures, withBias: true, dtype);
                 var inOut = weight.t().contiguous();
-                var linear = FewRowLinear.Linear(x, weight, bias, threads: 1);
-                var conv = FewRowLinear.Conv1D(x, inOut, bias!, threads: 1);
+                var linear = CpuLinear.Linear(x, weight, bias, threads: 1);
+                var conv = CpuLinear.Conv1D(x, inOut, bias!, threads: 1);
                 foreach (var threads in new[] { 2, 3 })
                 {
-                    Assert.True(linear.eq(FewRowLinear.Linear(x, weight, bias, threads)).all().item<bool>(), $"[out, in], {rows} rows, {threads} threads");
-                    Assert.True(conv.eq(FewRowLinear.Conv1D(x, inOut, bias!, threads)).all().item<bool>(), $"[in, out], {rows} rows, {threads} threads");
+                    Assert.True(linear.eq(CpuLinear.Linear(x, weight, bias, threads)).all().item<bool>(), $"[out, in], {rows} rows, {threads} threads");
+                    Assert.True(conv.eq(CpuLinear.Conv1D(x, inOut, bias!, threads)).all().item<bool>(), $"[in, out], {rows} rows, {threads} threads");
                 }
             }
         }
@@ -230,7 +230,7 @@ public sealed class FewRowLinearTests
         foreach (var (inFeatures, outFeatures) in new[] { (1001, 333), (3001, 400) })
         {
             var (x, weight, bias) = Operands(1, inFeatures, outFeatures, withBias: true, dtype);
-            AssertClose(Reference(x, weight, bias), FewRowLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 2), Tolerance(dtype));
+            AssertClose(Reference(x, weight, bias), CpuLinear.Conv1D(x, weight.t().contiguous(), bias!, threads: 2), Tolerance(dtype));
         }
     }
 
@@ -240,11 +240,11 @@ public sealed class FewRowLinearTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var (x, weight, bias) = Operands(6, 24, 10, withBias: true, ScalarType.Float32);
-        var y = FewRowLinear.Linear(x.narrow(0, 2, 4).view(2, 2, 24), weight, bias, threads: 1);
+        var y = CpuLinear.Linear(x.narrow(0, 2, 4).view(2, 2, 24), weight, bias, threads: 1);
         Assert.Equal(new long[] { 2, 2, 10 }, y.shape);
         AssertClose(Reference(x, weight, bias).narrow(0, 2, 4).view(2, 2, 10), y, 1e-5);
         // A strided view (every other row) is copied, not read as if it were dense.
-        AssertClose(Reference(x, weight, bias).view(3, 2, 10).select(1, 0), FewRowLinear.Linear(x.view(3, 2, 24).select(1, 0), weight, bias, threads: 1), 1e-5);
+        AssertClose(Reference(x, weight, bias).view(3, 2, 10).select(1, 0), CpuLinear.Linear(x.view(3, 2, 24).select(1, 0), weight, bias, threads: 1), 1e-5);
     }
 
     [Fact]
@@ -256,18 +256,18 @@ public sealed class FewRowLinearTests
         {
             var bf16 = Operands(rows, 32, 20, withBias: true, ScalarType.BFloat16);
             using (no_grad())
-                Assert.True(FewRowLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
+                Assert.True(CpuLinear.Linear(bf16.X, bf16.Weight, bf16.Bias, 1).eq(nn.functional.linear(bf16.X, bf16.Weight, bf16.Bias)).all().item<bool>());
         }
 
         var doubles = Operands(1, 32, 20, withBias: true, ScalarType.Float64);
         using (no_grad())
-            Assert.True(FewRowLinear.Linear(doubles.X, doubles.Weight, doubles.Bias, 1).eq(nn.functional.linear(doubles.X, doubles.Weight, doubles.Bias)).all().item<bool>());
+            Assert.True(CpuLinear.Linear(doubles.X, doubles.Weight, doubles.Bias, 1).eq(nn.functional.linear(doubles.X, doubles.Weight, doubles.Bias)).all().item<bool>());
 
         // One row (the few-row kernels' range) and 9 (the many-row kernels').
         foreach (var rows in new[] { 1, 9 })
         {
             var input = Operands(rows, 32, 20, withBias: true, ScalarType.Float32).X.requires_grad_();
-            var output = FewRowLinear.Linear(input, weight, bias, 1);
+            var output = CpuLinear.Linear(input, weight, bias, 1);
             Assert.True(output.requires_grad);
             output.sum().backward();
             AssertClose(weight.sum(0, keepdim: true).expand(rows, 32).to(ScalarType.Float64), input.grad!, 1e-5);
@@ -286,7 +286,7 @@ public sealed class FewRowLinearTests
     /// <summary>Every row count the kernels take for <paramref name="dtype"/>, with each of the (in, out) shapes.</summary>
     private static IEnumerable<(int Rows, int InFeatures, int OutFeatures)> Cases(ScalarType dtype, params (int In, int Out)[] shapes)
     {
-        var maxRows = dtype == ScalarType.BFloat16 ? FewRowLinear.MaxBFloat16Rows : FewRowLinear.MaxRows;
+        var maxRows = dtype == ScalarType.BFloat16 ? CpuLinear.MaxBFloat16Rows : CpuLinear.MaxRows;
         for (var rows = 1; rows <= maxRows; rows++)
         {
             foreach (var (inFeatures, outFeatures) in shapes) yield return (rows, inFeatures, outFeatures);

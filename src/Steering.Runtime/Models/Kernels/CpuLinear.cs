@@ -24,7 +24,7 @@ namespace Steering.Models.Kernels;
 /// BF16 dot-product instructions, which .NET 10 does not expose: no Avx512Bf16 class, and Avx10v1/Avx10v2 are not
 /// reported on this CPU), so they stay with libtorch. Results differ from libtorch's only in float32 summation order.
 /// </remarks>
-internal static unsafe class FewRowLinear
+internal static unsafe class CpuLinear
 {
     /// <summary>The most rows (batch × positions) <see cref="RowKernels"/> take; beyond it products go to <see cref="ManyRowKernels"/> (or libtorch, for bfloat16).</summary>
     public const int MaxRows = 8;
