@@ -97,7 +97,7 @@ internal static unsafe class CpuLinear
         var inFeatures = weight.shape[weightIsOutIn ? 1 : 0];
         var outFeatures = weight.shape[weightIsOutIn ? 0 : 1];
         var dtype = weight.dtype;
-        if (ElementsOf(dtype) is not { } elements || x.dtype != dtype || x.shape[^1] != inFeatures
+        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16) || x.dtype != dtype || x.shape[^1] != inFeatures
             || x.device_type != DeviceType.CPU || weight.device_type != DeviceType.CPU || !weight.is_contiguous()
             || inFeatures > int.MaxValue || outFeatures > int.MaxValue)
             return null;
@@ -106,7 +106,19 @@ internal static unsafe class CpuLinear
         var rows = x.NumberOfElements / inFeatures;
         if (rows == 0 || rows > int.MaxValue || (rows > (dtype == ScalarType.BFloat16 ? MaxBFloat16Rows : MaxRows) && !TakesManyRows(dtype))) return null;
         if (is_grad_enabled() && (x.requires_grad || weight.requires_grad || bias?.requires_grad == true)) return null;
+        return dtype switch
+        {
+            ScalarType.BFloat16 => Apply<BFloat16Elements, ushort>(x, weight, bias, weightIsOutIn, threads, rows, inFeatures, outFeatures),
+            ScalarType.Float16 => Apply<Float16Elements, ushort>(x, weight, bias, weightIsOutIn, threads, rows, inFeatures, outFeatures),
+            _ => Apply<Float32Elements, float>(x, weight, bias, weightIsOutIn, threads, rows, inFeatures, outFeatures),
+        };
+    }
 
+    /// <summary>The product on the kernels, for weights stored as <typeparamref name="T"/> (the checks are <see cref="TryApply"/>'s).</summary>
+    private static Tensor Apply<TE, T>(Tensor x, Tensor weight, Tensor? bias, bool weightIsOutIn, int threads, long rows, long inFeatures, long outFeatures)
+        where TE : struct, IWeightElements<T> where T : unmanaged
+    {
+        var dtype = weight.dtype;
         // float32 input is read in place; 16-bit input is widened once into native memory. Up to MaxRows rows the
         // kernels write 16-bit outputs themselves (no libtorch conversions: two calls per product, each cold in a decode
         // step); ManyRowKernels writes float32, converted by libtorch.
@@ -119,9 +131,9 @@ internal static unsafe class CpuLinear
         try
         {
             var input = TensorMemory.Address(contiguous);
-            if (widened is not null) Widen(elements, input, widened, rows * inFeatures);
-            var problem = new Problem(TensorMemory.Address(weight), bias is null ? 0 : TensorMemory.Address(bias), widened is null ? input : (nint)widened,
-                TensorMemory.Address(output), (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn, elements);
+            if (widened is not null) RowKernels.Widen<TE, T>((T*)input, widened, rows * inFeatures);
+            var problem = new Problem<TE, T>(TensorMemory.Address(weight), bias is null ? 0 : TensorMemory.Address(bias), widened is null ? input : (nint)widened,
+                TensorMemory.Address(output), (int)rows, (int)inFeatures, (int)outFeatures, weightIsOutIn);
             Run(problem, threads);
             if (direct) return output;
             using (output) return output.to(dtype);
@@ -131,12 +143,6 @@ internal static unsafe class CpuLinear
             if (widened is not null) NativeMemory.AlignedFree(widened);
             if (!ReferenceEquals(contiguous, x)) contiguous.Dispose();
         }
-    }
-
-    private static void Widen(Elements elements, nint from, float* to, long count)
-    {
-        if (elements == Elements.BFloat16) RowKernels.Widen<BFloat16Elements, ushort>((ushort*)from, to, count);
-        else RowKernels.Widen<Float16Elements, ushort>((ushort*)from, to, count);
     }
 
     /// <summary>
@@ -149,19 +155,11 @@ internal static unsafe class CpuLinear
     /// <summary>Whether bfloat16 products of more than <see cref="MaxRows"/> rows go to <see cref="ManyRowKernels"/> too (off; the benchmarks turn it on to compare).</summary>
     internal static bool ManyRowsTakeBFloat16 { get; set; }
 
-    private static Elements? ElementsOf(ScalarType dtype) => dtype switch
-    {
-        ScalarType.Float32 => Elements.Float32,
-        ScalarType.BFloat16 => Elements.BFloat16,
-        ScalarType.Float16 => Elements.Float16,
-        _ => null,
-    };
-
     /// <summary>
     /// Splits the output columns (whole groups of 48) into parts for up to <paramref name="threads"/> threads
     /// (<see cref="KernelThreads"/>): several parts per thread, so a helper that starts late only takes fewer.
     /// </summary>
-    private static void Run(Problem problem, int threads)
+    private static void Run<TE, T>(Problem<TE, T> problem, int threads) where TE : struct, IWeightElements<T> where T : unmanaged
     {
         var weights = (long)problem.InFeatures * problem.OutFeatures;
         if (problem is { WeightIsOutIn: false, Rows: 1 })
@@ -183,7 +181,7 @@ internal static unsafe class CpuLinear
         // Whole strips of 48 columns (RowKernels' [in, out] kernel), so each column is summed the same way however split
         // (and ManyRowKernels' tiles, so no part ends in a partial tile).
         var step = (problem.OutFeatures / parts + 47) / 48 * 48;
-        KernelThreads.For((problem.OutFeatures + step - 1) / step, threads, new Columns(problem, step));
+        KernelThreads.For((problem.OutFeatures + step - 1) / step, threads, new Columns<TE, T>(problem, step));
     }
 
     /// <summary>
@@ -193,14 +191,14 @@ internal static unsafe class CpuLinear
     /// two that way, GPT-2's per-layer products ran slower than on one thread). The chunks depend on the shape only,
     /// so the result does not depend on the thread count.
     /// </summary>
-    private static void RunInputChunks(Problem problem, int chunks, int threads)
+    private static void RunInputChunks<TE, T>(Problem<TE, T> problem, int chunks, int threads) where TE : struct, IWeightElements<T> where T : unmanaged
     {
         var chunkRows = (problem.InFeatures + chunks - 1) / chunks;
         chunks = (problem.InFeatures + chunkRows - 1) / chunkRows;
         var partials = (float*)NativeMemory.AlignedAlloc((nuint)((long)chunks * problem.OutFeatures * sizeof(float)), 64);
         try
         {
-            KernelThreads.For(chunks, threads, new InputRows(problem, chunkRows, (nint)partials));
+            KernelThreads.For(chunks, threads, new InputRows<TE, T>(problem, chunkRows, (nint)partials));
             problem.Add(partials, chunks);
         }
         finally
@@ -210,13 +208,15 @@ internal static unsafe class CpuLinear
     }
 
     /// <summary>Chunk c of <paramref name="ChunkRows"/> weight rows into row c of <paramref name="Partials"/>.</summary>
-    private readonly record struct InputRows(Problem Problem, int ChunkRows, nint Partials) : IKernelParts
+    private readonly record struct InputRows<TE, T>(Problem<TE, T> Problem, int ChunkRows, nint Partials) : IKernelParts
+        where TE : struct, IWeightElements<T> where T : unmanaged
     {
         public void Run(int part) => Problem.ComputeInputRows(part * ChunkRows, ChunkRows, (float*)Partials + (long)part * Problem.OutFeatures);
     }
 
     /// <summary>A product's output columns in parts of <paramref name="Step"/> (a multiple of 48).</summary>
-    private readonly record struct Columns(Problem Problem, int Step) : IKernelParts
+    private readonly record struct Columns<TE, T>(Problem<TE, T> Problem, int Step) : IKernelParts
+        where TE : struct, IWeightElements<T> where T : unmanaged
     {
         public void Run(int part)
         {
@@ -225,69 +225,11 @@ internal static unsafe class CpuLinear
         }
     }
 
-    /// <summary>The weight storage types the kernels read.</summary>
-    private enum Elements
-    {
-        Float32,
-        BFloat16,
-        Float16,
-    }
-
-    /// <summary>One product's operands (addresses of tensors the caller keeps alive) and shape.</summary>
-    private readonly record struct Problem(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn, Elements Elements)
+    /// <summary>One product's operands (addresses of tensors the caller keeps alive; the input float32, weights, bias and output <typeparamref name="T"/>) and shape.</summary>
+    private readonly record struct Problem<TE, T>(nint Weight, nint Bias, nint Input, nint Output, int Rows, int InFeatures, int OutFeatures, bool WeightIsOutIn)
+        where TE : struct, IWeightElements<T> where T : unmanaged
     {
         public void Compute(int first, int end)
-        {
-            switch (Elements)
-            {
-                case Elements.BFloat16:
-                    Compute<BFloat16Elements, ushort>(first, end);
-                    break;
-                case Elements.Float16:
-                    Compute<Float16Elements, ushort>(first, end);
-                    break;
-                default:
-                    Compute<Float32Elements, float>(first, end);
-                    break;
-            }
-        }
-
-        /// <summary>Σ x[i]·w[i, :] over the <paramref name="count"/> weight rows from <paramref name="first"/> ([in, out], one row), into <paramref name="sums"/>.</summary>
-        public void ComputeInputRows(int first, int count, float* sums)
-        {
-            count = Math.Min(count, InFeatures - first);
-            switch (Elements)
-            {
-                case Elements.BFloat16:
-                    RowKernels.InOutSums<BFloat16Elements, ushort>((ushort*)Weight + (long)first * OutFeatures, (float*)Input + first, sums, count, OutFeatures);
-                    break;
-                case Elements.Float16:
-                    RowKernels.InOutSums<Float16Elements, ushort>((ushort*)Weight + (long)first * OutFeatures, (float*)Input + first, sums, count, OutFeatures);
-                    break;
-                default:
-                    RowKernels.InOutSums<Float32Elements, float>((float*)Weight + (long)first * OutFeatures, (float*)Input + first, sums, count, OutFeatures);
-                    break;
-            }
-        }
-
-        /// <summary>The output row: bias + the <paramref name="count"/> rows of <paramref name="partials"/>, added in order.</summary>
-        public void Add(float* partials, int count)
-        {
-            switch (Elements)
-            {
-                case Elements.BFloat16:
-                    RowKernels.AddRows<BFloat16Elements, ushort>((ushort*)Bias, partials, count, OutFeatures, (ushort*)Output);
-                    break;
-                case Elements.Float16:
-                    RowKernels.AddRows<Float16Elements, ushort>((ushort*)Bias, partials, count, OutFeatures, (ushort*)Output);
-                    break;
-                default:
-                    RowKernels.AddRows<Float32Elements, float>((float*)Bias, partials, count, OutFeatures, (float*)Output);
-                    break;
-            }
-        }
-
-        private void Compute<TE, T>(int first, int end) where TE : struct, IWeightElements<T> where T : unmanaged
         {
             if (Rows > MaxRows)
                 ManyRowKernels.Compute<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (float*)Output, Rows, InFeatures, OutFeatures, WeightIsOutIn, first, end);
@@ -296,5 +238,12 @@ internal static unsafe class CpuLinear
             else
                 RowKernels.InOut<TE, T>((T*)Weight, (T*)Bias, (float*)Input, (T*)Output, Rows, InFeatures, OutFeatures, first, end);
         }
+
+        /// <summary>Σ x[i]·w[i, :] over the <paramref name="count"/> weight rows from <paramref name="first"/> ([in, out], one row), into <paramref name="sums"/>.</summary>
+        public void ComputeInputRows(int first, int count, float* sums) =>
+            RowKernels.InOutSums<TE, T>((T*)Weight + (long)first * OutFeatures, (float*)Input + first, sums, Math.Min(count, InFeatures - first), OutFeatures);
+
+        /// <summary>The output row: bias + the <paramref name="count"/> rows of <paramref name="partials"/>, added in order.</summary>
+        public void Add(float* partials, int count) => RowKernels.AddRows<TE, T>((T*)Bias, partials, count, OutFeatures, (T*)Output);
     }
 }
